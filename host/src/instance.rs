@@ -1,0 +1,155 @@
+//! One sandboxed instance of the component and its typed calls.
+
+use crate::runtime::{EPOCH_TICK, Runtime};
+use crate::wire::{Envelope, Header, MessageType, ValueNode, WireError};
+use wasmtime::component::ResourceTable;
+use wasmtime::{Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+/// What a call can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    /// The component rejected the input (styrened's exception, as a typed case).
+    #[error("{}: {}", wire_code_name(.0), .0.message)]
+    Wire(#[from] WireError),
+    /// The component trapped, ran out of memory or time. The instance was
+    /// replaced; the next call runs on a fresh one.
+    #[error("component trapped: {0}")]
+    Trap(String),
+}
+
+/// The store's data: WASI with no capabilities beyond randomness and clocks,
+/// and the memory limiter.
+pub struct State {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    limits: StoreLimits,
+}
+
+impl WasiView for State {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+/// One instance of `styrene.wasm`. Not shared between threads: give each
+/// thread its own (instantiation takes microseconds).
+pub struct Styrene<'r> {
+    runtime: &'r Runtime,
+    store: Store<State>,
+    bindings: crate::bindings::Styrene,
+    /// Number of times the instance was replaced after a trap.
+    pub recoveries: u64,
+}
+
+impl<'r> Styrene<'r> {
+    pub(crate) fn new(runtime: &'r Runtime) -> wasmtime::Result<Self> {
+        let (store, bindings) = fresh(runtime)?;
+        Ok(Self { runtime, store, bindings, recoveries: 0 })
+    }
+
+    /// Runs one export call under the deadline; a trap replaces the instance.
+    fn call<T>(
+        &mut self,
+        f: impl FnOnce(&crate::bindings::Styrene, &mut Store<State>) -> wasmtime::Result<T>,
+    ) -> Result<T, HostError> {
+        let ticks = self.runtime.limits.call_deadline.as_millis() / EPOCH_TICK.as_millis();
+        self.store.set_epoch_deadline(ticks.max(1) as u64);
+        match f(&self.bindings, &mut self.store) {
+            Ok(value) => Ok(value),
+            Err(trap) => {
+                let reason = format!("{trap:#}");
+                let (store, bindings) = fresh(self.runtime).map_err(|e| HostError::Trap(format!("{reason}; re-instantiation failed: {e:#}")))?;
+                self.store = store;
+                self.bindings = bindings;
+                self.recoveries += 1;
+                Err(HostError::Trap(reason))
+            }
+        }
+    }
+
+    /// `info.version`.
+    pub fn version(&mut self) -> Result<String, HostError> {
+        self.call(|b, s| b.styrene_core_info().call_version(s))
+    }
+
+    /// `info.world-name`.
+    pub fn world_name(&mut self) -> Result<String, HostError> {
+        self.call(|b, s| b.styrene_core_info().call_world_name(s))
+    }
+
+    /// `info.noop`: the bare cost of a call.
+    pub fn noop(&mut self) -> Result<(), HostError> {
+        self.call(|b, s| b.styrene_core_info().call_noop(s))
+    }
+
+    /// `wire.message-types`.
+    pub fn message_types(&mut self) -> Result<Vec<MessageType>, HostError> {
+        self.call(|b, s| b.styrene_core_wire().call_message_types(s))
+    }
+
+    /// `wire.decode-envelope`.
+    pub fn decode_envelope(&mut self, data: &[u8]) -> Result<Envelope, HostError> {
+        Ok(self.call(|b, s| b.styrene_core_wire().call_decode_envelope(s, data))??)
+    }
+
+    /// `wire.decode-header`.
+    pub fn decode_header(&mut self, data: &[u8]) -> Result<Header, HostError> {
+        Ok(self.call(|b, s| b.styrene_core_wire().call_decode_header(s, data))??)
+    }
+
+    /// `wire.encode-envelope`.
+    pub fn encode_envelope(&mut self, envelope: &Envelope) -> Result<Vec<u8>, HostError> {
+        Ok(self.call(|b, s| b.styrene_core_wire().call_encode_envelope(s, envelope))??)
+    }
+
+    /// `wire.decode-payload`.
+    pub fn decode_payload(&mut self, data: &[u8]) -> Result<Vec<ValueNode>, HostError> {
+        Ok(self.call(|b, s| b.styrene_core_wire().call_decode_payload(s, data))??)
+    }
+
+    /// `wire.encode-payload`.
+    pub fn encode_payload(&mut self, value: &[ValueNode]) -> Result<Vec<u8>, HostError> {
+        Ok(self.call(|b, s| b.styrene_core_wire().call_encode_payload(s, value))??)
+    }
+
+    /// Any other `wire` export, through the generated bindings.
+    pub fn with_wire<T>(
+        &mut self,
+        f: impl FnOnce(&crate::bindings::exports::styrene::core::wire::Guest, &mut Store<State>) -> wasmtime::Result<T>,
+    ) -> Result<T, HostError> {
+        self.call(|b, s| f(b.styrene_core_wire(), s))
+    }
+}
+
+fn fresh(runtime: &Runtime) -> wasmtime::Result<(Store<State>, crate::bindings::Styrene)> {
+    let limits = StoreLimitsBuilder::new()
+        .memory_size(runtime.limits.memory_bytes)
+        .trap_on_grow_failure(true)
+        .build();
+    // no environment, no arguments, no preopened directories, no network
+    let state = State { wasi: WasiCtx::builder().build(), table: ResourceTable::new(), limits };
+    let mut store = Store::new(runtime.engine(), state);
+    store.limiter(|s| &mut s.limits);
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_trap();
+    let bindings = runtime.pre.instantiate(&mut store)?;
+    Ok((store, bindings))
+}
+
+/// The WIT name of an error's case, e.g. `unknown-message-type`.
+pub fn wire_code_name(error: &WireError) -> &'static str {
+    use crate::wire::ErrorCode as C;
+    match error.code {
+        C::MessageTooShort => "message-too-short",
+        C::InvalidPrefix => "invalid-prefix",
+        C::UnsupportedVersion => "unsupported-version",
+        C::UnknownMessageType => "unknown-message-type",
+        C::V2TooShort => "v2-too-short",
+        C::PayloadTooLarge => "payload-too-large",
+        C::InvalidRequestId => "invalid-request-id",
+        C::V1WithRequestId => "v1-with-request-id",
+        C::PayloadDecode => "payload-decode",
+        C::PayloadEncode => "payload-encode",
+    }
+}

@@ -1,0 +1,38 @@
+//! Native host of `styrene.wasm` on the `wasmtime` crate.
+//!
+//! [`Runtime`] compiles the component once per machine (the precompiled
+//! artifact is cached on disk, keyed by the wasm's SHA-256 and by wasmtime's
+//! version and configuration) and owns the engine. [`Styrene`] is one instance
+//! with its own store: capped memory, an execution deadline on every call, and
+//! recovery from a trap (the broken instance is dropped and a fresh one takes
+//! its place; the caller gets [`HostError::Trap`]).
+
+mod cache;
+mod instance;
+mod runtime;
+
+pub use instance::{HostError, State, Styrene};
+pub use runtime::{Limits, Runtime};
+
+/// Typed bindings generated from `wit/` by `bindgen!`.
+pub mod bindings {
+    wasmtime::component::bindgen!({
+        world: "styrene",
+        path: "../wit",
+    });
+}
+
+/// The typed values of `styrene:core/wire`, as the bindings generate them.
+pub mod wire {
+    pub use crate::bindings::exports::styrene::core::wire::{
+        Envelope, ErrorCode, ExtValue, Header, MessageType, TerminalRequest, Timestamp, ValueNode,
+        WireError,
+    };
+}
+
+mod command;
+pub use cache::default_dir as default_cache_dir;
+pub use command::run_command;
+
+/// The wasmtime version this host embeds.
+pub const WASMTIME_VERSION: &str = wasmtime_environ::VERSION;

@@ -1,0 +1,166 @@
+//! `styrene-gateway`: the native host's command line.
+//!
+//! `decode <hex|->` decodes a Styrene envelope and its payload through the
+//! component; `info` says which component is loaded and how; `run-wasm` runs a
+//! WASI command component (the runner for `cargo test --target wasm32-wasip2`).
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use styrene_host::wire::ValueNode;
+use styrene_host::{HostError, Limits, Runtime};
+
+const USAGE: &str = "usage: styrene-gateway [--component PATH] <command>
+
+commands:
+  decode <hex|->    decode a Styrene envelope (hex, or raw bytes on stdin) and its payload
+  info              component version, WIT world, imports, cache location and load time
+  run-wasm FILE...  run a WASI command component (used as the wasm32-wasip2 test runner)
+
+The component is found at --component, else $STYRENE_WASM, else styrene.wasm beside
+this binary, else the workspace build (target/wasm32-wasip2/release/styrene.wasm).";
+
+fn main() -> ExitCode {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let mut component = None;
+    if args.first().map(String::as_str) == Some("--component") && args.len() > 1 {
+        component = Some(PathBuf::from(args.remove(1)));
+        args.remove(0);
+    }
+    let result = match args.first().map(String::as_str) {
+        Some("decode") if args.len() == 2 => decode(component, &args[1]),
+        Some("info") if args.len() == 1 => info(component),
+        Some("run-wasm") if args.len() >= 2 => return run_wasm(&args[1..]),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn component_path(explicit: Option<PathBuf>) -> PathBuf {
+    if let Some(path) = explicit.or_else(|| std::env::var_os("STYRENE_WASM").map(PathBuf::from)) {
+        return path;
+    }
+    let beside = std::env::current_exe().ok().and_then(|exe| exe.parent().map(|d| d.join("styrene.wasm")));
+    if let Some(path) = beside.filter(|p| p.is_file()) {
+        return path;
+    }
+    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/wasm32-wasip2/release/styrene.wasm");
+    workspace
+}
+
+fn load(component: Option<PathBuf>) -> Result<Runtime, Box<dyn std::error::Error>> {
+    let path = component_path(component);
+    Runtime::load(&path, &styrene_host::default_cache_dir(), Limits::default())
+        .map_err(|e| format!("{e:#}").into())
+}
+
+fn decode(component: Option<PathBuf>, input: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let bytes = if input == "-" {
+        let mut raw = Vec::new();
+        std::io::stdin().read_to_end(&mut raw)?;
+        raw
+    } else {
+        hex::decode(input.trim()).map_err(|e| format!("input is not hex: {e}"))?
+    };
+    let runtime = load(component)?;
+    let mut styrene = runtime.instantiate()?;
+    let names = styrene.message_types()?;
+    let envelope = styrene.decode_envelope(&bytes)?;
+    let name = names.iter().find(|t| t.value == envelope.message_type).map_or("?", |t| t.name.as_str());
+    println!("version:      {}", envelope.version);
+    println!("message_type: {name} (0x{:02x})", envelope.message_type);
+    match &envelope.request_id {
+        Some(rid) => println!("request_id:   {}", hex::encode(rid)),
+        None => println!("request_id:   none"),
+    }
+    println!("payload:      {} bytes {}", envelope.payload.len(), hex::encode(&envelope.payload));
+    if envelope.payload.is_empty() {
+        println!("decoded:      (empty)");
+        return Ok(());
+    }
+    match styrene.decode_payload(&envelope.payload) {
+        Ok(nodes) => println!("decoded:      {}", render(&nodes)),
+        Err(HostError::Wire(e)) => println!("decoded:      not MessagePack ({:?}: {})", e.code, e.message),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
+}
+
+/// Renders a value tree in Python's literal syntax, so it reads like styrened's output.
+pub fn render(nodes: &[ValueNode]) -> String {
+    fn one(nodes: &[ValueNode], at: &mut usize, out: &mut String) {
+        let node = &nodes[*at];
+        *at += 1;
+        match node {
+            ValueNode::Nil => out.push_str("None"),
+            ValueNode::Boolean(b) => out.push_str(if *b { "True" } else { "False" }),
+            ValueNode::Integer(v) => out.push_str(&v.to_string()),
+            ValueNode::Unsigned(v) => out.push_str(&v.to_string()),
+            ValueNode::Float(v) => out.push_str(&format!("{v:?}")),
+            ValueNode::Text(s) => out.push_str(&format!("{s:?}")),
+            ValueNode::Binary(b) => out.push_str(&format!("bytes.fromhex({:?})", hex::encode(b))),
+            ValueNode::Ext(e) => out.push_str(&format!("ExtType({}, {})", e.type_code, hex::encode(&e.data))),
+            ValueNode::Timestamp(t) => out.push_str(&format!("Timestamp({}, {})", t.seconds, t.nanoseconds)),
+            ValueNode::Array(n) => {
+                out.push('[');
+                for i in 0..*n {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    one(nodes, at, out);
+                }
+                out.push(']');
+            }
+            ValueNode::Mapping(n) => {
+                out.push('{');
+                for i in 0..*n {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    one(nodes, at, out);
+                    out.push_str(": ");
+                    one(nodes, at, out);
+                }
+                out.push('}');
+            }
+        }
+    }
+    let mut out = String::new();
+    if !nodes.is_empty() {
+        one(nodes, &mut 0, &mut out);
+    }
+    out
+}
+
+fn info(component: Option<PathBuf>) -> Result<(), Box<dyn std::error::Error>> {
+    let path = component_path(component);
+    let runtime = load(Some(path.clone()))?;
+    let mut styrene = runtime.instantiate()?;
+    println!("component:    {}", path.display());
+    println!("version:      {}", styrene.version()?);
+    println!("world:        {}", styrene.world_name()?);
+    println!("imports:      {}", runtime.imports().join(", "));
+    println!("wasmtime:     {}", styrene_host::WASMTIME_VERSION);
+    println!("artifact:     {} ({})", runtime.artifact_path().display(), if runtime.from_cache() { "from cache" } else { "compiled now" });
+    println!("load time:    {:.2} ms", runtime.load_time().as_secs_f64() * 1e3);
+    Ok(())
+}
+
+fn run_wasm(args: &[String]) -> ExitCode {
+    match styrene_host::run_command(&PathBuf::from(&args[0]), args) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
