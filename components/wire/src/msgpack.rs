@@ -32,7 +32,8 @@ pub enum Node {
     Array(u32),
     /// A map of this many entries; key, value, key, value... follow.
     Map(u32),
-    /// An extension value other than a timestamp.
+    /// An extension value other than a timestamp; its code is 0..=127
+    /// (msgpack-python reserves the negative codes).
     Ext(i8, Vec<u8>),
     /// An ext -1 timestamp.
     Timestamp {
@@ -74,6 +75,8 @@ struct Open {
     pending_key: Option<usize>,
     /// Node index of the container itself.
     start: usize,
+    /// For maps: the node indices of its keys, to find duplicates.
+    keys: Vec<usize>,
 }
 
 /// Decodes one payload exactly as styrened's `decode_payload` does.
@@ -87,12 +90,13 @@ pub fn decode_payload(data: &[u8]) -> Result<Vec<Node>, WireError> {
     let mut reader = Reader { data, pos: 0 };
     let mut nodes = Vec::new();
     let mut stack: Vec<Open> = Vec::new();
+    let mut duplicate_keys = false;
     loop {
         let index = nodes.len();
         let node = reader.read_node(stack.len())?;
         let opens = match node {
-            Node::Array(n) if n > 0 => Some(Open { remaining: n as u64, is_map: false, pending_key: None, start: index }),
-            Node::Map(n) if n > 0 => Some(Open { remaining: 2 * n as u64, is_map: true, pending_key: None, start: index }),
+            Node::Array(n) if n > 0 => Some(Open { remaining: n as u64, is_map: false, pending_key: None, start: index, keys: Vec::new() }),
+            Node::Map(n) if n > 0 => Some(Open { remaining: 2 * n as u64, is_map: true, pending_key: None, start: index, keys: Vec::new() }),
             _ => None,
         };
         nodes.push(node);
@@ -106,6 +110,9 @@ pub fn decode_payload(data: &[u8]) -> Result<Vec<Node>, WireError> {
             let Some(top) = stack.last_mut() else {
                 if reader.pos < data.len() {
                     return Err(decode_error("unpack(b) received extra data."));
+                }
+                if duplicate_keys {
+                    nodes = merge_duplicate_keys(&nodes);
                 }
                 return Ok(nodes);
             };
@@ -121,16 +128,89 @@ pub fn decode_payload(data: &[u8]) -> Result<Vec<Node>, WireError> {
                             nodes[key].python_type_name()
                         )));
                     }
+                    top.keys.push(key);
                 }
             }
             if top.remaining > 0 {
                 break;
             }
             // the container is complete: it is now the completed item of its parent
+            duplicate_keys |= top.is_map && has_duplicates(&nodes, &top.keys);
             completed = top.start;
             stack.pop();
         }
     }
+}
+
+fn has_duplicates(nodes: &[Node], keys: &[usize]) -> bool {
+    let mut seen = std::collections::HashSet::with_capacity(keys.len());
+    keys.iter().any(|&k| !seen.insert(key_identity(&nodes[k])))
+}
+
+/// What makes two map keys the same dict key in Python: `"a"` and `b"a"` differ.
+fn key_identity(node: &Node) -> (bool, &[u8]) {
+    match node {
+        Node::Str(s) => (false, s.as_bytes()),
+        Node::Bin(b) => (true, b.as_slice()),
+        _ => unreachable!("keys are checked to be str or bytes"),
+    }
+}
+
+/// Rebuilds a tree whose maps repeat keys the way a Python dict keeps them:
+/// one entry per key, at the first key's position, with the last value.
+fn merge_duplicate_keys(nodes: &[Node]) -> Vec<Node> {
+    fn subtree_end(nodes: &[Node], start: usize) -> usize {
+        let mut need: u64 = 1;
+        let mut i = start;
+        while need > 0 {
+            need = need - 1 + match nodes[i] {
+                Node::Array(n) => n as u64,
+                Node::Map(n) => 2 * n as u64,
+                _ => 0,
+            };
+            i += 1;
+        }
+        i
+    }
+    fn copy(nodes: &[Node], at: usize, out: &mut Vec<Node>) -> usize {
+        match nodes[at] {
+            Node::Array(n) => {
+                out.push(Node::Array(n));
+                let mut i = at + 1;
+                for _ in 0..n {
+                    i = copy(nodes, i, out);
+                }
+                i
+            }
+            Node::Map(n) => {
+                // (key node index, value rebuilt) in first-seen order
+                let mut entries: Vec<(usize, Vec<Node>)> = Vec::new();
+                let mut i = at + 1;
+                for _ in 0..n {
+                    let key = i;
+                    let mut value = Vec::new();
+                    i = copy(nodes, subtree_end(nodes, key), &mut value);
+                    match entries.iter_mut().find(|(k, _)| key_identity(&nodes[*k]) == key_identity(&nodes[key])) {
+                        Some(entry) => entry.1 = value,
+                        None => entries.push((key, value)),
+                    }
+                }
+                out.push(Node::Map(entries.len() as u32));
+                for (key, value) in entries {
+                    out.push(nodes[key].clone());
+                    out.extend(value);
+                }
+                i
+            }
+            ref scalar => {
+                out.push(scalar.clone());
+                at + 1
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(nodes.len());
+    copy(nodes, 0, &mut out);
+    out
 }
 
 struct Reader<'a> {
@@ -223,8 +303,12 @@ impl<'a> Reader<'a> {
     fn ext(&mut self, len: usize) -> Result<Node, WireError> {
         let code = self.take(1)?[0] as i8;
         let data = self.take(len)?;
-        if code != -1 {
+        if code >= 0 {
             return Ok(Node::Ext(code, data.to_vec()));
+        }
+        if code != -1 {
+            // msgpack-python builds an ExtType, whose constructor rejects negative codes
+            return Err(decode_error("code must be 0~127"));
         }
         let be = |b: &[u8]| b.iter().fold(0u64, |acc, &x| (acc << 8) | x as u64);
         let (seconds, nanoseconds) = match len {
@@ -238,7 +322,7 @@ impl<'a> Reader<'a> {
         };
         if nanoseconds > 999_999_999 {
             return Err(decode_error(
-                "nanoseconds must be a non-negative integer less than 999999999.",
+                "nanoseconds must be a non-negative integer not greater than 999999999.",
             ));
         }
         Ok(Node::Timestamp { seconds, nanoseconds: nanoseconds as u32 })
@@ -252,6 +336,11 @@ pub fn encode_payload(nodes: &[Node]) -> Result<Vec<u8>, WireError> {
     for node in nodes {
         if need == 0 {
             return Err(encode_error("value tree has nodes after its root is complete"));
+        }
+        if let Node::Ext(code, _) = node {
+            if *code < 0 {
+                return Err(encode_error("code must be 0~127"));
+            }
         }
         need -= 1;
         write_node(&mut out, node);
@@ -438,6 +527,25 @@ mod tests {
         deep.insert(0, 0x91);
         assert_eq!(err(&deep), "Failed to decode payload: ");
         assert_eq!(err(b"\xd5\xff\x00\x00"), "Failed to decode payload: invalid timestamp data (length 2)");
+    }
+
+    #[test]
+    fn duplicate_keys_merge_like_a_dict() {
+        // {"a": 1, "b": [2], "a": {"c": 3}} -> {"a": {"c": 3}, "b": [2]}
+        let data = b"\x83\xa1a\x01\xa1b\x91\x02\xa1a\x81\xa1c\x03";
+        let want = vec![
+            Node::Map(2),
+            Node::Str("a".into()),
+            Node::Map(1),
+            Node::Str("c".into()),
+            Node::Int(3),
+            Node::Str("b".into()),
+            Node::Array(1),
+            Node::Int(2),
+        ];
+        assert_eq!(decode_payload(data).unwrap(), want);
+        // str and bytes keys are different keys
+        assert_eq!(decode_payload(b"\x82\xa1a\x01\xc4\x01a\x02").unwrap().len(), 5);
     }
 
     #[test]

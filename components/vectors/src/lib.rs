@@ -1,0 +1,92 @@
+//! Golden vectors produced by running styrened 0.18.0
+//! (`tests/vectors/generate_wire.py`), embedded so that tests read them the
+//! same way natively and inside wasmtime (where there is no filesystem).
+
+use serde_json::Value;
+use std::io::Read;
+use std::sync::OnceLock;
+use styrene_wire::Node;
+
+const WIRE_GZ: &[u8] = include_bytes!("../../../tests/vectors/wire.json.gz");
+
+/// The parsed `wire.json.gz`.
+pub fn wire() -> &'static Value {
+    static WIRE: OnceLock<Value> = OnceLock::new();
+    WIRE.get_or_init(|| {
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(WIRE_GZ).read_to_string(&mut text).expect("vectors are gzip");
+        serde_json::from_str(&text).expect("vectors are JSON")
+    })
+}
+
+/// The cases of one section, e.g. `"payload_decode"`.
+pub fn section(name: &str) -> &'static [Value] {
+    wire()[name].as_array().unwrap_or_else(|| panic!("no section {name}"))
+}
+
+/// Bytes from `[["<hex>", repeat], ...]` runs.
+pub fn runs(value: &Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    for run in value.as_array().expect("runs") {
+        let chunk = hex(run[0].as_str().expect("run hex"));
+        for _ in 0..run[1].as_u64().expect("run count") {
+            out.extend_from_slice(&chunk);
+        }
+    }
+    out
+}
+
+/// Bytes from a hex string.
+pub fn hex(text: &str) -> Vec<u8> {
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex")).collect()
+}
+
+/// A value's flat list of tagged nodes as [`Node`]s.
+pub fn nodes(tagged: &Value) -> Vec<Node> {
+    tagged.as_array().expect("tagged nodes").iter().map(node).collect()
+}
+
+fn node(tagged: &Value) -> Node {
+    let parts = tagged.as_array().expect("tagged node");
+    let count = || parts[1].as_u64().expect("count") as u32;
+    match parts[0].as_str().expect("tag") {
+        "nil" => Node::Nil,
+        "bool" => Node::Bool(parts[1].as_bool().expect("bool")),
+        "int" => {
+            let text = parts[1].as_str().expect("int text");
+            text.parse::<i64>().map(Node::Int).unwrap_or_else(|_| Node::Uint(text.parse().expect("u64")))
+        }
+        "float" => Node::Float(f64::from_bits(u64::from_str_radix(parts[1].as_str().expect("bits"), 16).expect("hex"))),
+        "str" => Node::Str(parts[1].as_str().expect("str").to_owned()),
+        "bin" => Node::Bin(hex(parts[1].as_str().expect("bin"))),
+        "array" => Node::Array(count()),
+        "map" => Node::Map(count()),
+        "ext" => Node::Ext(parts[1].as_i64().expect("code") as i8, hex(parts[2].as_str().expect("data"))),
+        "timestamp" => Node::Timestamp {
+            seconds: parts[1].as_i64().expect("seconds"),
+            nanoseconds: parts[2].as_u64().expect("nanoseconds") as u32,
+        },
+        other => panic!("unknown tag {other}"),
+    }
+}
+
+/// Whether two node lists are equal, with NaN equal to NaN (bit-exact floats).
+pub fn same_nodes(a: &[Node], b: &[Node]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| match (x, y) {
+            (Node::Float(p), Node::Float(q)) => p.to_bits() == q.to_bits(),
+            _ => x == y,
+        })
+}
+
+/// The styrened exception class a wire error code is raised as.
+pub fn python_class(code: styrene_wire::ErrorCode) -> &'static str {
+    use styrene_wire::ErrorCode as C;
+    match code {
+        C::MessageTooShort | C::InvalidPrefix | C::V2TooShort => "InvalidPrefixError",
+        C::UnsupportedVersion => "UnsupportedVersionError",
+        C::UnknownMessageType => "InvalidMessageTypeError",
+        C::PayloadDecode => "PayloadDecodeError",
+        C::PayloadTooLarge | C::InvalidRequestId | C::V1WithRequestId | C::PayloadEncode => "ValueError",
+    }
+}
