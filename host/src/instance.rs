@@ -98,9 +98,22 @@ impl<'r> Styrene<'r> {
         Ok(self.call(|b, s| b.styrene_core_wire().call_decode_header(s, data))??)
     }
 
+    /// `wire.new-envelope`.
+    pub fn new_envelope(
+        &mut self,
+        version: u8,
+        message_type: u8,
+        payload: &[u8],
+        request_id: Option<&[u8]>,
+    ) -> Result<Envelope, HostError> {
+        Ok(self.call(|b, s| {
+            b.styrene_core_wire().call_new_envelope(s, version, message_type, payload, request_id)
+        })??)
+    }
+
     /// `wire.encode-envelope`.
     pub fn encode_envelope(&mut self, envelope: &Envelope) -> Result<Vec<u8>, HostError> {
-        Ok(self.call(|b, s| b.styrene_core_wire().call_encode_envelope(s, envelope))??)
+        self.call(|b, s| b.styrene_core_wire().call_encode_envelope(s, envelope))
     }
 
     /// `wire.decode-payload`.

@@ -24,6 +24,10 @@ impl exports::styrene::core::info::Guest for Component {
     }
 
     fn noop() {}
+
+    fn echo(data: Vec<u8>) -> Vec<u8> {
+        data
+    }
 }
 
 export!(Component);

@@ -112,9 +112,13 @@ impl Guest for Component {
         })
     }
 
-    fn encode_envelope(e: Envelope) -> Result<Vec<u8>, WireError> {
-        let env = domain::Envelope::new(e.version, e.message_type, e.payload, e.request_id, fresh_request_id)?;
-        Ok(env.encode())
+    fn new_envelope(version: u8, message_type: u8, payload: Vec<u8>, request_id: Rid) -> Made {
+        made(domain::Envelope::new(version, message_type, payload, request_id, fresh_request_id))
+    }
+
+    fn encode_envelope(e: Envelope) -> Vec<u8> {
+        let Envelope { version, message_type, payload, request_id } = e;
+        domain::Envelope { version, message_type, payload, request_id }.encode()
     }
 
     fn is_styrene_message(data: Vec<u8>) -> bool {

@@ -1,0 +1,198 @@
+"""Loading ``styrene.wasm`` once per process and one instance per thread.
+
+The compiled component is cached on disk (keyed by the wasm's SHA-256, the
+wasmtime version and the engine settings), so a warm start deserializes in
+about a millisecond instead of compiling for a hundred. Stores are not
+thread-safe, so each thread gets its own instance; the engine and compiled
+component are shared. Every instance runs under a memory cap and an epoch
+deadline, and a trap replaces the instance instead of breaking the host.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from wasmtime import Config, Engine, Store, WasiConfig, WasmtimeError
+from wasmtime import _bindings as capi
+from wasmtime.component import Component, Linker
+
+from ._fastcall import FastFunc
+
+WASMTIME_VERSION = importlib.metadata.version("wasmtime")
+MEMORY_LIMIT = 64 << 20  # bytes of linear memory per instance
+EPOCH_TICK = 0.01  # seconds per epoch tick
+DEADLINE_TICKS = 100  # a call may run about one second
+_REFRESH_TICKS = DEADLINE_TICKS // 2
+
+
+class ComponentTrap(RuntimeError):
+    """The component trapped, ran out of memory or time; its instance was replaced."""
+
+
+def wasm_path() -> Path:
+    """Where ``styrene.wasm`` is: ``$STYRENE_WASM``, else the copy in this package."""
+    override = os.environ.get("STYRENE_WASM")
+    if override:
+        return Path(override)
+    return Path(str(resources.files(__package__).joinpath("styrene.wasm")))
+
+
+def cache_dir() -> Path:
+    """``$STYRENE_CACHE_DIR``, else ``$XDG_CACHE_HOME/styrene-wasm``, else ``~/.cache/styrene-wasm``."""
+    if os.environ.get("STYRENE_CACHE_DIR"):
+        return Path(os.environ["STYRENE_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "styrene-wasm"
+
+
+def _config() -> Config:
+    config = Config()
+    config.epoch_interruption = True
+    # synchronous calls only: without the async machinery a call costs far less
+    capi.wasmtime_config_concurrency_support_set(config.ptr(), False)
+    return config
+
+
+@dataclass
+class Loaded:
+    """The process-wide engine and compiled component."""
+
+    engine: Engine
+    component: Component
+    linker: Linker
+    wasm: Path
+    artifact: Path
+    from_cache: bool
+    load_seconds: float
+    epoch: list[int] = field(default_factory=lambda: [0])
+
+
+_lock = threading.Lock()
+_loaded: Loaded | None = None
+_local = threading.local()
+
+
+def load() -> Loaded:
+    """The loaded component, loading it on first use (thread-safe)."""
+    global _loaded
+    if _loaded is not None:
+        return _loaded
+    with _lock:
+        if _loaded is None:
+            _loaded = _load()
+    return _loaded
+
+
+def _load() -> Loaded:
+    started = time.perf_counter()
+    path = wasm_path()
+    wasm = path.read_bytes()
+    engine = Engine(_config())
+    key = f"{hashlib.sha256(wasm).hexdigest()[:24]}-wasmtime{WASMTIME_VERSION}-epoch-nocc"
+    artifact = cache_dir() / f"styrene-{key}.cwasm"
+    component, from_cache = None, False
+    if artifact.is_file():
+        try:
+            component, from_cache = Component.deserialize_file(engine, str(artifact)), True
+        except WasmtimeError:
+            component = None  # stale or corrupt: compile again and overwrite
+    if component is None:
+        component = Component(engine, wasm)
+        _store_artifact(artifact, component.serialize())
+    linker = Linker(engine)
+    linker.add_wasip2()
+    loaded = Loaded(engine, component, linker, path, artifact, from_cache, time.perf_counter() - started)
+    _start_ticker(loaded)
+    return loaded
+
+
+def _store_artifact(artifact: Path, data: bytes | bytearray) -> None:
+    """Write the artifact atomically; a cache that cannot be written only costs compiles."""
+    try:
+        artifact.parent.mkdir(parents=True, exist_ok=True)
+        tmp = artifact.with_suffix(f".tmp{os.getpid()}.{threading.get_ident()}")
+        tmp.write_bytes(data)
+        os.replace(tmp, artifact)
+    except OSError:
+        pass
+
+
+def _start_ticker(loaded: Loaded) -> None:
+    engine, epoch = loaded.engine, loaded.epoch
+
+    def tick() -> None:
+        while True:
+            time.sleep(EPOCH_TICK)
+            engine.increment_epoch()
+            epoch[0] += 1
+
+    threading.Thread(target=tick, name="styrene-wasm-epoch", daemon=True).start()
+
+
+class Instance:
+    """One sandboxed instance with its functions resolved for fast calls."""
+
+    def __init__(self, loaded: Loaded) -> None:
+        self._loaded = loaded
+        self.store = Store(loaded.engine)
+        # no arguments, no environment, no preopened directories, no network
+        self.store.set_wasi(WasiConfig())
+        self.store.set_limits(memory_size=MEMORY_LIMIT)
+        self.store.set_epoch_deadline(DEADLINE_TICKS)
+        self._deadline_set_at = loaded.epoch[0]
+        self.instance = loaded.linker.instantiate(self.store, loaded.component)
+        self._funcs: dict[str, FastFunc] = {}
+
+    def func(self, interface: str, name: str) -> FastFunc:
+        key = f"{interface}#{name}"
+        fast = self._funcs.get(key)
+        if fast is None:
+            index = self.instance.get_export_index(self.store, interface)
+            func = self.instance.get_func(self.store, self.instance.get_export_index(self.store, name, index))
+            if func is None:
+                raise LookupError(f"the component exports no {key}")
+            fast = self._funcs[key] = FastFunc(self.store, func)
+        return fast
+
+    def refresh_deadline(self) -> None:
+        """Re-arm the deadline when half of it has passed (cheaper than per call)."""
+        now = self._loaded.epoch[0]
+        if now - self._deadline_set_at >= _REFRESH_TICKS:
+            self.store.set_epoch_deadline(DEADLINE_TICKS)
+            self._deadline_set_at = now
+
+
+def instance() -> Instance:
+    """This thread's instance."""
+    current = getattr(_local, "instance", None)
+    if current is None:
+        current = _local.instance = Instance(load())
+    return current
+
+
+def bind(interface: str, name: str) -> Any:
+    """A callable for one export that runs on the calling thread's instance.
+
+    A trap (including the memory cap and the deadline) raises
+    :class:`ComponentTrap` and replaces that thread's instance.
+    """
+
+    def call(*args: Any) -> Any:
+        inst = getattr(_local, "instance", None) or instance()
+        inst.refresh_deadline()
+        try:
+            return inst.func(interface, name)(*args)
+        except WasmtimeError as trap:
+            _local.instance = None
+            raise ComponentTrap(f"styrene.wasm trapped in {name}: {trap}") from None
+
+    call.__name__ = name.replace("-", "_")
+    return call

@@ -1,0 +1,42 @@
+"""Whether the component can be used here, decided once per process."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+log = logging.getLogger("styrene_wasm")
+
+_lock = threading.Lock()
+_decided = False
+_reason: str | None = None
+
+
+def unavailable_reason() -> str | None:
+    """``None`` when the component loads; otherwise why not (logged once)."""
+    global _decided, _reason
+    if _decided:
+        return _reason
+    with _lock:
+        if not _decided:
+            _reason = _probe()
+            if _reason is not None:
+                log.warning("styrene.wasm not used, falling back to styrened's pure-Python modules: %s", _reason)
+            _decided = True
+    return _reason
+
+
+def _probe() -> str | None:
+    if os.environ.get("STYRENE_NATIVE", "1").strip().lower() in ("0", "false", "no", "off"):
+        return "disabled by STYRENE_NATIVE=0"
+    try:
+        from . import _loader
+    except ImportError as e:  # no wasmtime wheel for this platform, or not installed
+        return f"wasmtime is not importable ({e})"
+    try:
+        _loader.load()
+        _loader.instance()
+    except Exception as e:  # noqa: BLE001 - any failure to load means: use the fallback
+        return f"{type(e).__name__}: {e}"
+    return None

@@ -1,0 +1,340 @@
+"""The component-backed implementation of ``styrened.models.styrene_wire``.
+
+Decoding and every payload byte go through ``styrene.wasm`` (the
+``styrene:core/wire`` interface). Two small things stay in Python because
+crossing the boundary for them would cost more than they do: the dataclass
+constructor's four checks (the component re-checks in ``new-envelope`` for
+other hosts), and the fixed 13/29-byte header concatenation in ``encode()``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+from . import _loader
+from ._values import from_nodes, to_nodes
+
+_WIRE = "styrene:core/wire@0.1.0"
+_decode_header = _loader.bind(_WIRE, "decode-header")
+_decode_payload = _loader.bind(_WIRE, "decode-payload")
+_encode_payload = _loader.bind(_WIRE, "encode-payload")
+_message_types = _loader.bind(_WIRE, "message-types")
+
+STYRENE_PREFIX: bytes = b"styrene.io:"
+STYRENE_VERSION_1: int = 1
+STYRENE_VERSION_2: int = 2
+STYRENE_VERSION: int = STYRENE_VERSION_2
+REQUEST_ID_LENGTH: int = 16
+NO_CORRELATION: bytes = b"\x00" * REQUEST_ID_LENGTH
+MIN_MESSAGE_LENGTH_V1: int = len(STYRENE_PREFIX) + 2
+MIN_MESSAGE_LENGTH_V2: int = len(STYRENE_PREFIX) + 2 + REQUEST_ID_LENGTH
+MIN_MESSAGE_LENGTH: int = MIN_MESSAGE_LENGTH_V1
+MAX_PAYLOAD_SIZE: int = 262144
+MAX_MSGPACK_MAP_LEN: int = 1000
+MAX_MSGPACK_ARRAY_LEN: int = 10000
+MAX_MSGPACK_STR_LEN: int = 65536
+
+# The members come from the component's table, so there is one source of truth.
+StyreneMessageType = IntEnum(  # type: ignore[misc]
+    "StyreneMessageType", [(name, value) for name, value in _message_types()], module=__name__
+)
+StyreneMessageType.__doc__ = "Message types of the Styrene protocol (styrened 0.18.0's 56 members)."
+
+
+class StyreneWireError(Exception):
+    """Base exception for wire format errors."""
+
+
+class InvalidPrefixError(StyreneWireError):
+    """Raised when message doesn't start with styrene.io: prefix."""
+
+
+class UnsupportedVersionError(StyreneWireError):
+    """Raised when message version is not supported."""
+
+
+class InvalidMessageTypeError(StyreneWireError):
+    """Raised when message type is not recognized."""
+
+
+class PayloadDecodeError(StyreneWireError):
+    """Raised when payload cannot be decoded."""
+
+
+# `error-code` cases, in WIT order, to the class styrened raises for each
+_ERROR_CLASS_NAMES = (
+    "InvalidPrefixError", "InvalidPrefixError", "UnsupportedVersionError", "InvalidMessageTypeError",
+    "InvalidPrefixError", "ValueError", "ValueError", "ValueError", "PayloadDecodeError", "ValueError",
+)
+
+
+def _raise(error: tuple[int, str]) -> None:
+    code, message = error
+    name = _ERROR_CLASS_NAMES[code]
+    # looked up at raise time: `activate()` may have swapped in styrened's own classes
+    cls = ValueError if name == "ValueError" else globals()[name]
+    raise cls(message)
+
+
+def generate_request_id() -> bytes:
+    """16 random bytes for request/response correlation."""
+    return os.urandom(REQUEST_ID_LENGTH)
+
+
+def _post_init(self: Any) -> None:
+    if not 0 <= self.version <= 255:
+        raise ValueError(f"version must be 0-255, got {self.version}")
+    if len(self.payload) > MAX_PAYLOAD_SIZE:
+        raise ValueError(f"payload too large: {len(self.payload)} > {MAX_PAYLOAD_SIZE}")
+    if self.request_id is not None and len(self.request_id) != REQUEST_ID_LENGTH:
+        raise ValueError(f"request_id must be {REQUEST_ID_LENGTH} bytes, got {len(self.request_id)}")
+    if self.version == STYRENE_VERSION_2 and self.request_id is None:
+        self.request_id = generate_request_id()
+    elif self.version == STYRENE_VERSION_1 and self.request_id is not None:
+        raise ValueError("v1 messages cannot have request_id")
+
+
+def _encode(self: Any) -> bytes:
+    header = STYRENE_PREFIX + bytes([self.version]) + bytes([self.message_type])
+    if self.version == STYRENE_VERSION_2:
+        return header + (self.request_id if self.request_id else NO_CORRELATION) + self.payload
+    return header + self.payload
+
+
+def _decode(cls: type, data: bytes) -> Any:
+    if type(data) is not bytes:
+        data = bytes(data)
+    ok, header = _decode_header(data)
+    if not ok:
+        _raise(header)
+    version, message_type, request_id, offset = header
+    return cls(version=version, message_type=_members[message_type], payload=data[offset:],
+               request_id=request_id)
+
+
+def _is_styrene_message(cls: type, data: bytes) -> bool:
+    return data.startswith(STYRENE_PREFIX)
+
+
+def _expects_response(self: Any) -> bool:
+    return self.request_id is not None and self.request_id != NO_CORRELATION
+
+
+@dataclass
+class StyreneEnvelope:
+    """A Styrene envelope: version, message type, raw payload, request id (v2)."""
+
+    version: int
+    message_type: StyreneMessageType
+    payload: bytes
+    request_id: bytes | None = field(default=None)
+
+    __post_init__ = _post_init
+    expects_response = property(_expects_response)
+    encode = _encode
+    decode = classmethod(_decode)
+    is_styrene_message = classmethod(_is_styrene_message)
+
+
+_members: dict[int, Any] = {m.value: m for m in StyreneMessageType}
+
+
+def encode_payload(data: Any) -> bytes:
+    """Encode a value as MessagePack, exactly as ``msgpack.packb(data, use_bin_type=True)``."""
+    ok, result = _encode_payload(to_nodes(data))
+    if not ok:
+        _raise(result)
+    return result
+
+
+def decode_payload(data: bytes) -> Any:
+    """Decode a MessagePack payload with styrened's limits; raises :class:`PayloadDecodeError`."""
+    if isinstance(data, str):
+        raise PayloadDecodeError("Failed to decode payload: a bytes-like object is required, not 'str'")
+    if len(data) > MAX_PAYLOAD_SIZE:
+        raise PayloadDecodeError(f"Payload too large: {len(data)} > {MAX_PAYLOAD_SIZE}")
+    ok, result = _decode_payload(data if type(data) is bytes else bytes(data))
+    if not ok:
+        _raise(result)
+    return from_nodes(result)
+
+
+def _envelope(message_type: int, payload: bytes, request_id: bytes | None) -> Any:
+    return StyreneEnvelope(version=STYRENE_VERSION, message_type=_members[message_type],
+                           payload=payload, request_id=request_id)
+
+
+def _zero(request_id: bytes | None) -> bytes:
+    return request_id if request_id else NO_CORRELATION
+
+
+# The helpers: styrened's payload maps (key order is part of the bytes) and
+# request-id rules (pass-through, or "zero": missing/empty -> NO_CORRELATION).
+
+def create_ping(request_id: bytes | None = None) -> StyreneEnvelope:
+    return _envelope(0x01, b"", request_id)
+
+
+def create_pong(request_id: bytes | None = None) -> StyreneEnvelope:
+    return _envelope(0x02, b"", _zero(request_id))
+
+
+def create_status_request(request_id: bytes | None = None) -> StyreneEnvelope:
+    return _envelope(0x10, b"", request_id)
+
+
+def create_status_response(status_data: dict[str, Any], request_id: bytes | None = None) -> StyreneEnvelope:
+    return _envelope(0x11, encode_payload(status_data), _zero(request_id))
+
+
+def create_chat(message: str, request_id: bytes | None = None) -> StyreneEnvelope:
+    return _envelope(0x20, encode_payload({"text": message}), _zero(request_id))
+
+
+def create_announce(identity_data: dict[str, Any]) -> StyreneEnvelope:
+    return _envelope(0x30, encode_payload(identity_data), NO_CORRELATION)
+
+
+def create_error(error_code: int, message: str, request_id: bytes | None = None) -> StyreneEnvelope:
+    return _envelope(0xFF, encode_payload({"code": error_code, "message": message}), _zero(request_id))
+
+
+def create_exec(command: str, args: list[str], request_id: bytes | None = None) -> StyreneEnvelope:
+    return _envelope(0x40, encode_payload({"command": command, "args": args}), request_id)
+
+
+def create_exec_result(exit_code: int, stdout: str, stderr: str,
+                       request_id: bytes | None = None) -> StyreneEnvelope:
+    payload = encode_payload({"exit_code": exit_code, "stdout": stdout, "stderr": stderr})
+    return _envelope(0x60, payload, _zero(request_id))
+
+
+def create_reboot(delay: int = 0, request_id: bytes | None = None) -> StyreneEnvelope:
+    return _envelope(0x41, encode_payload({"delay": delay}), request_id)
+
+
+def create_reboot_result(success: bool, message: str, scheduled_time: float | None = None,
+                         request_id: bytes | None = None) -> StyreneEnvelope:
+    data: dict[str, Any] = {"success": success, "message": message}
+    if scheduled_time is not None:
+        data["scheduled_time"] = scheduled_time
+    return _envelope(0x61, encode_payload(data), _zero(request_id))
+
+
+def create_config_update(updates: dict[str, Any], request_id: bytes | None = None) -> StyreneEnvelope:
+    return _envelope(0x42, encode_payload({"updates": updates}), request_id)
+
+
+def create_config_result(success: bool, message: str, updated_keys: list[str],
+                         request_id: bytes | None = None) -> StyreneEnvelope:
+    payload = encode_payload({"success": success, "message": message, "updated_keys": updated_keys})
+    return _envelope(0x62, payload, _zero(request_id))
+
+
+def create_self_update(version: str | None = None, request_id: bytes | None = None) -> StyreneEnvelope:
+    return _envelope(0x46, encode_payload({"version": version}), request_id)
+
+
+def create_self_update_result(success: bool, message: str, old_version: str, new_version: str | None = None,
+                              request_id: bytes | None = None) -> StyreneEnvelope:
+    data: dict[str, Any] = {"success": success, "message": message, "old_version": old_version}
+    if new_version is not None:
+        data["new_version"] = new_version
+    return _envelope(0x66, encode_payload(data), _zero(request_id))
+
+
+def create_provision(adapter: str, request_id: bytes | None = None) -> StyreneEnvelope:
+    return _envelope(0x47, encode_payload({"adapter": adapter, "type": "provision"}), _zero(request_id))
+
+
+def create_provision_result(result: dict[str, Any], request_id: bytes | None = None) -> StyreneEnvelope:
+    return _envelope(0x67, encode_payload(result), _zero(request_id))
+
+
+def create_inbox_query(limit: int = 50, request_id: bytes | None = None) -> StyreneEnvelope:
+    return _envelope(0x44, encode_payload({"limit": limit}), request_id)
+
+
+def create_inbox_response(conversations: list[dict[str, Any]], request_id: bytes | None = None) -> StyreneEnvelope:
+    return _envelope(0x64, encode_payload({"conversations": conversations}), _zero(request_id))
+
+
+def create_messages_query(peer_hash: str, limit: int = 50, request_id: bytes | None = None) -> StyreneEnvelope:
+    return _envelope(0x45, encode_payload({"peer_hash": peer_hash, "limit": limit}), request_id)
+
+
+def create_messages_response(messages: list[dict[str, Any]], request_id: bytes | None = None) -> StyreneEnvelope:
+    return _envelope(0x65, encode_payload({"messages": messages}), _zero(request_id))
+
+
+def create_terminal_request(term_type: str = "xterm-256color", rows: int = 24, cols: int = 80,
+                            shell: str | None = None, command: str | None = None,
+                            args: list[str] | None = None, request_id: bytes | None = None) -> StyreneEnvelope:
+    data: dict[str, Any] = {"term_type": term_type, "rows": rows, "cols": cols}
+    if shell is not None:
+        data["shell"] = shell
+    if command is not None:
+        data["command"] = command
+    if args is not None:
+        data["args"] = args
+    return _envelope(0xC0, encode_payload(data), request_id)
+
+
+def create_terminal_accept(link_destination: str, session_id: bytes | None = None,
+                           request_id: bytes | None = None, identity_hash: str | None = None) -> StyreneEnvelope:
+    effective_session_id = session_id if session_id is not None else request_id
+    data: dict[str, Any] = {"link_destination": link_destination}
+    if effective_session_id is not None:
+        data["session_id"] = effective_session_id.hex()
+    if identity_hash is not None:
+        data["identity_hash"] = identity_hash
+    return _envelope(0xC1, encode_payload(data), _zero(request_id))
+
+
+def create_terminal_reject(reason: str, code: int = 1, request_id: bytes | None = None) -> StyreneEnvelope:
+    return _envelope(0xC2, encode_payload({"reason": reason, "code": code}), _zero(request_id))
+
+
+def _with_session(data: dict[str, Any], session_id: bytes | None) -> dict[str, Any]:
+    if session_id is not None:
+        data["session_id"] = session_id.hex()
+    return data
+
+
+def create_terminal_resize(rows: int, cols: int, session_id: bytes | None = None,
+                           request_id: bytes | None = None) -> StyreneEnvelope:
+    data = _with_session({"rows": rows, "cols": cols}, session_id)
+    return _envelope(0xC3, encode_payload(data), _zero(request_id))
+
+
+def create_terminal_signal(signal: int, session_id: bytes | None = None,
+                           request_id: bytes | None = None) -> StyreneEnvelope:
+    data = _with_session({"signal": signal}, session_id)
+    return _envelope(0xC4, encode_payload(data), _zero(request_id))
+
+
+def create_terminal_close(session_id: bytes | None = None, request_id: bytes | None = None) -> StyreneEnvelope:
+    return _envelope(0xC5, encode_payload(_with_session({}, session_id)), _zero(request_id))
+
+
+def create_terminal_closed(exit_code: int, reason: str = "exited", session_id: bytes | None = None,
+                           request_id: bytes | None = None) -> StyreneEnvelope:
+    data = _with_session({"exit_code": exit_code, "reason": reason}, session_id)
+    return _envelope(0xC6, encode_payload(data), _zero(request_id))
+
+
+def create_file_offer(filename: str, size: int, mime_type: str | None = None, checksum_sha256: str | None = None,
+                      request_id: bytes | None = None) -> StyreneEnvelope:
+    data: dict[str, Any] = {"filename": filename, "size": size}
+    if mime_type is not None:
+        data["mime_type"] = mime_type
+    if checksum_sha256 is not None:
+        data["checksum"] = checksum_sha256
+    return _envelope(0x22, encode_payload(data), _zero(request_id))
+
+
+def create_file_accept(max_size: int, request_id: bytes | None = None) -> StyreneEnvelope:
+    return _envelope(0x23, encode_payload({"max_size": max_size}), _zero(request_id))
