@@ -44,58 +44,59 @@ NIL, BOOLEAN, INTEGER, UNSIGNED, FLOAT, TEXT, BINARY, ARRAY, MAPPING, EXT, TIMES
 _NIL = (NIL, None)
 _TRUE = (BOOLEAN, True)
 _FALSE = (BOOLEAN, False)
-NEST_LIMIT = 511  # msgpack-python's default recursion limit for packing
+NEST_LIMIT = 1024  # msgpack-python's packer: an object nested deeper than this is refused
 _I64_MIN, _I64_MAX, _U64_MAX = -(2**63), 2**63 - 1, 2**64 - 1
 
 
 def to_nodes(value: Any) -> list[tuple[int, Any]]:
-    """Flatten a Python value the way msgpack-python would pack it."""
+    """Flatten a Python value the way msgpack-python would pack it.
+
+    Iterative, because values may nest 1024 deep (beyond Python's recursion limit).
+    """
     out: list[tuple[int, Any]] = []
-    _pack(value, out, NEST_LIMIT)
-    return out
-
-
-def _pack(o: Any, out: list, limit: int) -> None:
-    if limit < 0:
-        raise ValueError("recursion limit exceeded.")
-    if o is None:
-        out.append(_NIL)
-    elif o is True:
-        out.append(_TRUE)
-    elif o is False:
-        out.append(_FALSE)
-    elif isinstance(o, int):
-        if _I64_MIN <= o <= _I64_MAX:
-            out.append((INTEGER, int(o)))
-        elif _I64_MAX < o <= _U64_MAX:
-            out.append((UNSIGNED, int(o)))
+    # pending objects with their remaining nesting allowance, last pushed first
+    pending: list[tuple[Any, int]] = [(value, NEST_LIMIT)]
+    while pending:
+        o, limit = pending.pop()
+        if limit < 0:
+            raise ValueError("recursion limit exceeded.")
+        if o is None:
+            out.append(_NIL)
+        elif o is True:
+            out.append(_TRUE)
+        elif o is False:
+            out.append(_FALSE)
+        elif isinstance(o, int):
+            if _I64_MIN <= o <= _I64_MAX:
+                out.append((INTEGER, int(o)))
+            elif _I64_MAX < o <= _U64_MAX:
+                out.append((UNSIGNED, int(o)))
+            else:
+                raise OverflowError("Integer value out of range")
+        elif isinstance(o, float):
+            out.append((FLOAT, float(o)))
+        elif isinstance(o, (bytes, bytearray)):
+            out.append((BINARY, bytes(o)))
+        elif isinstance(o, str):
+            o.encode("utf-8")  # surrogates raise UnicodeEncodeError here, as in msgpack
+            out.append((TEXT, str(o)))
+        elif isinstance(o, dict):
+            out.append((MAPPING, len(o)))
+            items = [x for pair in o.items() for x in pair]
+            pending.extend((x, limit - 1) for x in reversed(items))
+        elif isinstance(o, ExtType):
+            code, data = o
+            out.append((EXT, (code, bytes(data))))
+        elif isinstance(o, Timestamp):
+            out.append((TIMESTAMP, (o.seconds, o.nanoseconds)))
+        elif isinstance(o, (list, tuple)):
+            out.append((ARRAY, len(o)))
+            pending.extend((x, limit - 1) for x in reversed(o))
+        elif isinstance(o, memoryview):
+            out.append((BINARY, o.tobytes()))
         else:
-            raise OverflowError("Integer value out of range")
-    elif isinstance(o, float):
-        out.append((FLOAT, float(o)))
-    elif isinstance(o, (bytes, bytearray)):
-        out.append((BINARY, bytes(o)))
-    elif isinstance(o, str):
-        o.encode("utf-8")  # surrogates raise UnicodeEncodeError here, as in msgpack
-        out.append((TEXT, str(o)))
-    elif isinstance(o, dict):
-        out.append((MAPPING, len(o)))
-        for k, v in o.items():
-            _pack(k, out, limit - 1)
-            _pack(v, out, limit - 1)
-    elif type(o) is ExtType or isinstance(o, ExtType):
-        code, data = o
-        out.append((EXT, (code, bytes(data))))
-    elif isinstance(o, Timestamp):
-        out.append((TIMESTAMP, (o.seconds, o.nanoseconds)))
-    elif isinstance(o, (list, tuple)):
-        out.append((ARRAY, len(o)))
-        for item in o:
-            _pack(item, out, limit - 1)
-    elif isinstance(o, memoryview):
-        out.append((BINARY, o.tobytes()))
-    else:
-        raise TypeError(f"can not serialize {type(o).__name__!r} object")
+            raise TypeError(f"can not serialize {type(o).__name__!r} object")
+    return out
 
 
 def from_nodes(nodes: list[tuple[int, Any]]) -> Any:

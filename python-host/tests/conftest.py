@@ -1,0 +1,87 @@
+"""Every wire test runs twice: against styrened 0.18.0's pure-Python module and
+against the component (``styrene_wasm._wire``), with the same assertions."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import struct
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import msgpack
+import pytest
+
+VECTORS = Path(__file__).resolve().parents[2] / "tests" / "vectors" / "wire.json.gz"
+
+
+@pytest.fixture(params=["styrened", "component"])
+def wire(request: pytest.FixtureRequest) -> Any:
+    if request.param == "styrened":
+        from styrened.models import styrene_wire
+
+        return styrene_wire
+    # the implementation module itself: a component that fails to load must fail here, not fall back
+    from styrene_wasm import _wire
+
+    return _wire
+
+
+@cache
+def vectors() -> dict[str, Any]:
+    with gzip.open(VECTORS, "rt") as f:
+        return json.load(f)
+
+
+def runs(spec: list) -> bytes:
+    """Bytes from ``[["<hex>", repeat], ...]``."""
+    return b"".join(bytes.fromhex(chunk) * count for chunk, count in spec)
+
+
+def value(nodes: list) -> Any:
+    """A Python value from a flat list of tagged nodes."""
+    it = iter(nodes)
+
+    def one() -> Any:
+        tag, *rest = next(it)
+        if tag == "nil":
+            return None
+        if tag == "bool":
+            return rest[0]
+        if tag == "int":
+            return int(rest[0])
+        if tag == "float":
+            return struct.unpack(">d", bytes.fromhex(rest[0]))[0]
+        if tag == "str":
+            return rest[0]
+        if tag == "bin":
+            return bytes.fromhex(rest[0])
+        if tag == "array":
+            return [one() for _ in range(rest[0])]
+        if tag == "map":
+            out = {}
+            for _ in range(rest[0]):
+                k = one()
+                out[k] = one()
+            return out
+        if tag == "ext":
+            return msgpack.ExtType(rest[0], bytes.fromhex(rest[1]))
+        if tag == "timestamp":
+            return msgpack.Timestamp(rest[0], rest[1])
+        raise ValueError(tag)
+
+    return one()
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equality where NaN equals NaN and float is not int (as the bytes would tell)."""
+    if isinstance(a, float) and isinstance(b, float):
+        return struct.pack(">d", a) == struct.pack(">d", b)
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
+    return a == b

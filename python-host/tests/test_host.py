@@ -1,0 +1,142 @@
+"""The Python host itself: cache, threads, traps, fallback, activate(), CLI, wheel."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from styrene_wasm import _loader, _wire
+
+RID = bytes(range(16))
+PYTHON_HOST = Path(__file__).resolve().parents[1]
+
+
+def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **env})
+
+
+def test_warm_start_uses_the_cached_artifact(tmp_path):
+    code = "import styrene_wasm, json; print(json.dumps(styrene_wasm.info()))"
+    first = run_python(code, STYRENE_CACHE_DIR=str(tmp_path))
+    second = run_python(code, STYRENE_CACHE_DIR=str(tmp_path))
+    assert '"loaded_from_cache": false' in first.stdout, first.stderr
+    assert '"loaded_from_cache": true' in second.stdout, second.stderr
+    assert len(list(tmp_path.glob("styrene-*.cwasm"))) == 1
+
+
+def test_corrupt_cache_is_recompiled(tmp_path):
+    code = "import styrene_wasm; i = styrene_wasm.info(); print(i['loaded_from_cache'], i['cache'])"
+    first = run_python(code, STYRENE_CACHE_DIR=str(tmp_path))
+    artifact = Path(first.stdout.split()[1])
+    artifact.write_bytes(b"not an artifact")
+    again = run_python(code + "; from styrene_wasm import wire; print(wire.create_ping().encode()[:11])",
+                       STYRENE_CACHE_DIR=str(tmp_path))
+    assert again.stdout.startswith("False"), again.stderr
+    assert "b'styrene.io:'" in again.stdout
+
+
+def test_threads_share_the_component_safely():
+    errors: list[BaseException] = []
+    payloads = [_wire.encode_payload({"n": i, "text": "x" * i}) for i in range(50)]
+
+    def worker(seed: int) -> None:
+        try:
+            for i in range(200):
+                n = (seed + i) % 50
+                env = _wire.StyreneEnvelope.decode(_wire.StyreneEnvelope(2, 0x20, payloads[n], RID).encode())
+                assert _wire.decode_payload(env.payload) == {"n": n, "text": "x" * n}
+        except BaseException as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(s,)) for s in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors[:3]
+
+
+def test_a_trap_replaces_the_instance(monkeypatch):
+    monkeypatch.setattr(_loader, "MEMORY_LIMIT", 2 << 20)
+    echo = _loader.bind("styrene:core/info@0.1.0", "echo")
+    monkeypatch.setattr(_loader._local, "instance", None)
+    assert echo(b"small") == b"small"
+    with pytest.raises(_loader.ComponentTrap, match="trapped in echo"):
+        echo(b"\x00" * (4 << 20))  # the guest cannot allocate this under a 2 MiB cap
+    assert echo(b"still serving") == b"still serving"
+    monkeypatch.setattr(_loader._local, "instance", None)
+
+
+def test_fallback_to_styrened_when_disabled():
+    result = run_python(
+        "from styrene_wasm import wire; from styrened.models import styrene_wire as up;"
+        "print(wire.IMPLEMENTATION, wire.decode_payload is up.decode_payload)",
+        STYRENE_NATIVE="0",
+    )
+    assert result.stdout.split() == ["styrened", "True"], result.stderr
+    assert result.stderr.count("disabled by STYRENE_NATIVE=0") == 1
+
+
+def test_fallback_when_the_component_is_missing(tmp_path):
+    result = run_python("from styrene_wasm import wire; print(wire.IMPLEMENTATION)",
+                        STYRENE_WASM=str(tmp_path / "missing.wasm"))
+    assert result.stdout.strip() == "styrened"
+    assert "FileNotFoundError" in result.stderr
+
+
+def test_activate_switches_styrened_to_the_component():
+    result = run_python(
+        "import styrened.protocols.styrene as proto\n"
+        "from styrened.models import styrene_wire as up\n"
+        "import styrene_wasm\n"
+        "from styrene_wasm import _wire\n"
+        "assert styrene_wasm.activate()\n"
+        "assert up.decode_payload is _wire.decode_payload and proto.decode_payload is _wire.decode_payload\n"
+        "assert up.StyreneEnvelope.decode.__func__ is _wire._decode\n"
+        "env = up.create_chat('hi', bytes(16))\n"
+        "assert type(env) is up.StyreneEnvelope and type(env.message_type) is up.StyreneMessageType\n"
+        "back = up.StyreneEnvelope.decode(env.encode())\n"
+        "assert type(back) is up.StyreneEnvelope and back == env\n"
+        "try:\n"
+        "    up.decode_payload(b'\\xc1')\n"
+        "except up.PayloadDecodeError as e:\n"
+        "    print('caught', type(e) is up.PayloadDecodeError)\n"
+        "print(styrene_wasm.info()['activated'])\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["caught", "True", "True"]
+
+
+def test_cli_decode_and_info():
+    data = _wire.create_chat("hi", RID).encode().hex()
+    decoded = subprocess.run([sys.executable, "-m", "styrene_wasm", "decode", data],
+                             capture_output=True, text=True, timeout=60)
+    assert decoded.returncode == 0, decoded.stderr
+    assert "message_type:       CHAT (0x20)" in decoded.stdout
+    assert "decoded:            {'text': 'hi'}" in decoded.stdout
+    piped = subprocess.run([sys.executable, "-m", "styrene_wasm", "decode", "-"], input=bytes.fromhex(data),
+                           capture_output=True, timeout=60)
+    assert b"CHAT" in piped.stdout
+    bad = subprocess.run([sys.executable, "-m", "styrene_wasm", "decode", "73747972656e652e696f3a0248"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 1 and "InvalidMessageTypeError: Unknown message type: 0x48" in bad.stderr
+    info = subprocess.run([sys.executable, "-m", "styrene_wasm", "info"], capture_output=True, text=True, timeout=60)
+    assert "world:               styrene:core/styrene@0.1.0" in info.stdout
+    assert "implementation:      component" in info.stdout
+
+
+def test_wheel_is_pure_python_and_carries_the_component(tmp_path):
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                            "-w", str(tmp_path), str(PYTHON_HOST)], capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    (wheel,) = tmp_path.glob("*.whl")
+    assert wheel.name.endswith("-py3-none-any.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "styrene_wasm/styrene.wasm" in names
