@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
-
-log = logging.getLogger("styrene_wasm")
 
 _lock = threading.Lock()
 _decided = False
@@ -22,7 +19,9 @@ def unavailable_reason() -> str | None:
         if not _decided:
             _reason = _probe()
             if _reason is not None:
-                log.warning("styrene.wasm not used, falling back to styrened's pure-Python modules: %s", _reason)
+                import logging  # only when there is something to say: it costs milliseconds to import
+
+                logging.getLogger("styrene_wasm").warning("styrene.wasm not used, falling back to styrened's pure-Python modules: %s", _reason)
             _decided = True
     return _reason
 

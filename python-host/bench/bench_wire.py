@@ -1,0 +1,138 @@
+"""Python host benchmark: component vs styrened's pure Python vs stock wasmtime-py.
+
+Run by ``just bench``. Every comparison runs side by side in this one process
+and is reported as a ratio; each figure is the best of several repeats
+(machines here are noisy). Nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+
+from styrened.models import styrene_wire as py
+
+from styrene_wasm import _loader, _wire as wasm
+
+RID = bytes(range(16))
+rows: list[tuple[str, str, str, str]] = []
+
+
+def per_op(fn: Callable[[], object], budget: float = 0.25, repeats: int = 5) -> float:
+    """Best seconds per call over `repeats` runs of about `budget` seconds each."""
+    n, elapsed = 1, 0.0
+    while elapsed < budget / 10:
+        n *= 2
+        start = time.perf_counter()
+        for _ in range(n):
+            fn()
+        elapsed = time.perf_counter() - start
+    loops = max(1, int(n * budget / 10 / elapsed * 10 / repeats)) if elapsed else n
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(loops):
+            fn()
+        best = min(best, (time.perf_counter() - start) / loops)
+    return best
+
+
+def fmt(seconds: float) -> str:
+    return f"{seconds * 1e6:9.2f} µs" if seconds < 1e-2 else f"{seconds * 1e3:9.2f} ms"
+
+
+def row(what: str, ours: float, other: float | None, other_name: str, target: str = "") -> None:
+    if not other:
+        ratio = ""
+    elif other >= ours:
+        ratio = f"{other / ours:6.1f}x faster than {other_name}"
+    else:
+        ratio = f"{ours / other:6.1f}x slower than {other_name}"
+    rows.append((what, fmt(ours), (fmt(other) if other else ""), ratio + (f"  [{target}]" if target else "")))
+
+
+def stock(interface: str, name: str):
+    inst = _loader.instance()
+    index = inst.instance.get_export_index(inst.store, interface)
+    func = inst.instance.get_func(inst.store, inst.instance.get_export_index(inst.store, name, index))
+
+    def call(*args):
+        inst.refresh_deadline()  # what the fast path does every half deadline
+        return func(inst.store, *args)
+
+    return call
+
+
+def main() -> None:
+    info, wire = "styrene:core/info@0.1.0", "styrene:core/wire@0.1.0"
+    noop_fast = _loader.bind(info, "noop")
+    noop_stock = stock(info, "noop")
+    row("no-op call", per_op(noop_fast), per_op(noop_stock), "stock Func", "target <= 1.5 µs")
+
+    chat = py.create_chat("x" * 262, RID).encode()
+    assert len(chat) == 300 and wasm.StyreneEnvelope.decode(chat).encode() == chat
+
+    def decode_with(mod):
+        return lambda: mod.decode_payload(mod.StyreneEnvelope.decode(chat).payload)
+
+    row("CHAT 300 B: decode + decode_payload", per_op(decode_with(wasm)), per_op(decode_with(py)),
+        "styrened", "target <= 25 µs")
+    message = {"text": "x" * 262}
+
+    def encode_with(mod):
+        return lambda: mod.StyreneEnvelope(2, 0x20, mod.encode_payload(message), RID).encode()
+
+    assert encode_with(wasm)() == chat
+    row("CHAT 300 B: encode_payload + encode", per_op(encode_with(wasm)), per_op(encode_with(py)),
+        "styrened", "target <= 25 µs")
+    decode_payload_stock = stock(wire, "decode-payload")
+    payload = chat[29:]
+    row("CHAT 300 B: decode_payload only", per_op(lambda: wasm.decode_payload(payload)),
+        per_op(lambda: py.decode_payload(payload)), "styrened")
+    row("CHAT 300 B: decode-payload, stock Func", per_op(lambda: decode_payload_stock(payload)), None, "")
+
+    big = os.urandom(16384)
+    echo_fast, echo_stock = _loader.bind(info, "echo"), stock(info, "echo")
+    assert echo_fast(big) == big == echo_stock(big)
+    row("16 KiB echo round trip", per_op(lambda: echo_fast(big), 0.5), per_op(lambda: echo_stock(big), 1.0, 3),
+        "stock wasmtime-py", "target >= 20x")
+    encode_stock, decode_stock = stock(wire, "encode-envelope"), stock(wire, "decode-envelope")
+    chunk = py.StyreneEnvelope(2, py.StyreneMessageType.FILE_CHUNK, big, RID)
+    decoded = decode_stock(chunk.encode())
+    record = getattr(decoded, "payload", decoded)  # stock returns Variant("ok", Record) here
+
+    def envelope_round_trip_fast():
+        wasm.StyreneEnvelope.decode(wasm.StyreneEnvelope(2, 0x24, big, RID).encode())
+
+    def envelope_round_trip_stock():
+        decode_stock(encode_stock(record))
+
+    row("16 KiB envelope encode + decode", per_op(envelope_round_trip_fast, 0.5),
+        per_op(envelope_round_trip_stock, 1.0, 3), "stock Funcs")
+    row("16 KiB envelope, styrened", per_op(lambda: py.StyreneEnvelope.decode(chunk.encode())), None, "")
+
+    start_code = (
+        "import time, wasmtime, wasmtime.component; t = time.perf_counter(); from styrene_wasm import _loader; "
+        "_loader.load(); _loader.instance(); _loader.bind('styrene:core/info@0.1.0', 'noop')(); "
+        "print(time.perf_counter() - t)"
+    )
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "STYRENE_CACHE_DIR": cache}
+        run = lambda: float(subprocess.run([sys.executable, "-c", start_code], env=env, capture_output=True,  # noqa: E731
+                                           text=True, check=True).stdout)
+        cold = run()
+        warm = min(run() for _ in range(5))
+    row("loader start, warm (cached artifact)", warm, cold, "cold (compile)", "target < 20 ms, excl. import wasmtime")
+
+    width = max(len(r[0]) for r in rows)
+    print(f"{'Python host':{width}}  {'ours':>12}  {'other':>12}  ratio")
+    for what, ours, other, ratio in rows:
+        print(f"{what:{width}}  {ours:>12}  {other:>12}  {ratio}")
+
+
+if __name__ == "__main__":
+    main()
