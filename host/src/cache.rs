@@ -58,7 +58,10 @@ pub fn load(engine: &Engine, wasm: &[u8], dir: &Path) -> wasmtime::Result<(Compo
     let artifact = engine.precompile_component(wasm)?;
     // write to a temporary name and rename, so a concurrent reader never sees half a file
     if std::fs::create_dir_all(dir).is_ok() {
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        // unique per process and per call: two threads may compile the same component at once
+        static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = path.with_extension(format!("tmp{}.{n}", std::process::id()));
         if std::fs::write(&tmp, &artifact).is_ok() && std::fs::rename(&tmp, &path).is_err() {
             let _ = std::fs::remove_file(&tmp);
         }

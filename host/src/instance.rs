@@ -53,13 +53,13 @@ impl<'r> Styrene<'r> {
         &mut self,
         f: impl FnOnce(&crate::bindings::Styrene, &mut Store<State>) -> wasmtime::Result<T>,
     ) -> Result<T, HostError> {
-        let ticks = self.runtime.limits.call_deadline.as_millis() / EPOCH_TICK.as_millis();
-        self.store.set_epoch_deadline(ticks.max(1) as u64);
+        self.store.set_epoch_deadline(deadline_ticks(self.runtime));
         match f(&self.bindings, &mut self.store) {
             Ok(value) => Ok(value),
             Err(trap) => {
                 let reason = format!("{trap:#}");
-                let (store, bindings) = fresh(self.runtime).map_err(|e| HostError::Trap(format!("{reason}; re-instantiation failed: {e:#}")))?;
+                let (store, bindings) = fresh(self.runtime)
+                    .map_err(|e| HostError::Trap(format!("{reason}; re-instantiation failed: {e:#}")))?;
                 self.store = store;
                 self.bindings = bindings;
                 self.recoveries += 1;
@@ -81,6 +81,11 @@ impl<'r> Styrene<'r> {
     /// `info.noop`: the bare cost of a call.
     pub fn noop(&mut self) -> Result<(), HostError> {
         self.call(|b, s| b.styrene_core_info().call_noop(s))
+    }
+
+    /// `info.echo`: returns its input (measures the cost of moving bytes).
+    pub fn echo(&mut self, data: &[u8]) -> Result<Vec<u8>, HostError> {
+        self.call(|b, s| b.styrene_core_info().call_echo(s, data))
     }
 
     /// `wire.message-types`.
@@ -129,22 +134,29 @@ impl<'r> Styrene<'r> {
     /// Any other `wire` export, through the generated bindings.
     pub fn with_wire<T>(
         &mut self,
-        f: impl FnOnce(&crate::bindings::exports::styrene::core::wire::Guest, &mut Store<State>) -> wasmtime::Result<T>,
+        f: impl FnOnce(
+            &crate::bindings::exports::styrene::core::wire::Guest,
+            &mut Store<State>,
+        ) -> wasmtime::Result<T>,
     ) -> Result<T, HostError> {
         self.call(|b, s| f(b.styrene_core_wire(), s))
     }
 }
 
+/// The call deadline in epoch ticks (at least one).
+fn deadline_ticks(runtime: &Runtime) -> u64 {
+    (runtime.limits.call_deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64
+}
+
 fn fresh(runtime: &Runtime) -> wasmtime::Result<(Store<State>, crate::bindings::Styrene)> {
-    let limits = StoreLimitsBuilder::new()
-        .memory_size(runtime.limits.memory_bytes)
-        .trap_on_grow_failure(true)
-        .build();
+    let limits =
+        StoreLimitsBuilder::new().memory_size(runtime.limits.memory_bytes).trap_on_grow_failure(true).build();
     // no environment, no arguments, no preopened directories, no network
     let state = State { wasi: WasiCtx::builder().build(), table: ResourceTable::new(), limits };
     let mut store = Store::new(runtime.engine(), state);
     store.limiter(|s| &mut s.limits);
-    store.set_epoch_deadline(1);
+    // instantiation runs guest code too, under the same deadline as a call
+    store.set_epoch_deadline(deadline_ticks(runtime));
     store.epoch_deadline_trap();
     let bindings = runtime.pre.instantiate(&mut store)?;
     Ok((store, bindings))

@@ -19,14 +19,14 @@ pub mod bindings {
     wasmtime::component::bindgen!({
         world: "styrene",
         path: "../wit",
+        additional_derives: [PartialEq],
     });
 }
 
 /// The typed values of `styrene:core/wire`, as the bindings generate them.
 pub mod wire {
     pub use crate::bindings::exports::styrene::core::wire::{
-        Envelope, ErrorCode, ExtValue, Header, MessageType, TerminalRequest, Timestamp, ValueNode,
-        WireError,
+        Envelope, ErrorCode, ExtValue, Header, MessageType, TerminalRequest, Timestamp, ValueNode, WireError,
     };
 }
 

@@ -53,8 +53,7 @@ fn component_path(explicit: Option<PathBuf>) -> PathBuf {
     if let Some(path) = beside.filter(|p| p.is_file()) {
         return path;
     }
-    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/wasm32-wasip2/release/styrene.wasm");
-    workspace
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/wasm32-wasip2/release/styrene.wasm")
 }
 
 fn load(component: Option<PathBuf>) -> Result<Runtime, Box<dyn std::error::Error>> {
@@ -83,6 +82,7 @@ fn decode(component: Option<PathBuf>, input: &str) -> Result<(), Box<dyn std::er
         None => println!("request_id:   none"),
     }
     println!("payload:      {} bytes {}", envelope.payload.len(), hex::encode(&envelope.payload));
+    println!("re-encoded:   {}", hex::encode(styrene.encode_envelope(&envelope)?));
     if envelope.payload.is_empty() {
         println!("decoded:      (empty)");
         return Ok(());
@@ -150,7 +150,11 @@ fn info(component: Option<PathBuf>) -> Result<(), Box<dyn std::error::Error>> {
     println!("world:        {}", styrene.world_name()?);
     println!("imports:      {}", runtime.imports().join(", "));
     println!("wasmtime:     {}", styrene_host::WASMTIME_VERSION);
-    println!("artifact:     {} ({})", runtime.artifact_path().display(), if runtime.from_cache() { "from cache" } else { "compiled now" });
+    println!(
+        "artifact:     {} ({})",
+        runtime.artifact_path().display(),
+        if runtime.from_cache() { "from cache" } else { "compiled now" }
+    );
     println!("load time:    {:.2} ms", runtime.load_time().as_secs_f64() * 1e3);
     Ok(())
 }

@@ -18,8 +18,9 @@ PYTHON_HOST = Path(__file__).resolve().parents[1]
 
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **env})
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env={**os.environ, **env}
+    )
 
 
 def test_warm_start_uses_the_cached_artifact(tmp_path):
@@ -36,8 +37,10 @@ def test_corrupt_cache_is_recompiled(tmp_path):
     first = run_python(code, STYRENE_CACHE_DIR=str(tmp_path))
     artifact = Path(first.stdout.split()[1])
     artifact.write_bytes(b"not an artifact")
-    again = run_python(code + "; from styrene_wasm import wire; print(wire.create_ping().encode()[:11])",
-                       STYRENE_CACHE_DIR=str(tmp_path))
+    again = run_python(
+        code + "; from styrene_wasm import wire; print(wire.create_ping().encode()[:11])",
+        STYRENE_CACHE_DIR=str(tmp_path),
+    )
     assert again.stdout.startswith("False"), again.stderr
     assert "b'styrene.io:'" in again.stdout
 
@@ -52,7 +55,7 @@ def test_threads_share_the_component_safely():
                 n = (seed + i) % 50
                 env = _wire.StyreneEnvelope.decode(_wire.StyreneEnvelope(2, 0x20, payloads[n], RID).encode())
                 assert _wire.decode_payload(env.payload) == {"n": n, "text": "x" * n}
-        except BaseException as e:  # noqa: BLE001
+        except BaseException as e:
             errors.append(e)
 
     threads = [threading.Thread(target=worker, args=(s,)) for s in range(8)]
@@ -85,8 +88,10 @@ def test_fallback_to_styrened_when_disabled():
 
 
 def test_fallback_when_the_component_is_missing(tmp_path):
-    result = run_python("from styrene_wasm import wire; print(wire.IMPLEMENTATION)",
-                        STYRENE_WASM=str(tmp_path / "missing.wasm"))
+    result = run_python(
+        "from styrene_wasm import wire; print(wire.IMPLEMENTATION)",
+        STYRENE_WASM=str(tmp_path / "missing.wasm"),
+    )
     assert result.stdout.strip() == "styrened"
     assert "FileNotFoundError" in result.stderr
 
@@ -116,25 +121,51 @@ def test_activate_switches_styrened_to_the_component():
 
 def test_cli_decode_and_info():
     data = _wire.create_chat("hi", RID).encode().hex()
-    decoded = subprocess.run([sys.executable, "-m", "styrene_wasm", "decode", data],
-                             capture_output=True, text=True, timeout=60)
+    decoded = subprocess.run(
+        [sys.executable, "-m", "styrene_wasm", "decode", data], capture_output=True, text=True, timeout=60
+    )
     assert decoded.returncode == 0, decoded.stderr
     assert "message_type:       CHAT (0x20)" in decoded.stdout
     assert "decoded:            {'text': 'hi'}" in decoded.stdout
-    piped = subprocess.run([sys.executable, "-m", "styrene_wasm", "decode", "-"], input=bytes.fromhex(data),
-                           capture_output=True, timeout=60)
+    piped = subprocess.run(
+        [sys.executable, "-m", "styrene_wasm", "decode", "-"],
+        input=bytes.fromhex(data),
+        capture_output=True,
+        timeout=60,
+    )
     assert b"CHAT" in piped.stdout
-    bad = subprocess.run([sys.executable, "-m", "styrene_wasm", "decode", "73747972656e652e696f3a0248"],
-                         capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "styrene_wasm", "decode", "73747972656e652e696f3a0248"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 1 and "InvalidMessageTypeError: Unknown message type: 0x48" in bad.stderr
-    info = subprocess.run([sys.executable, "-m", "styrene_wasm", "info"], capture_output=True, text=True, timeout=60)
+    info = subprocess.run(
+        [sys.executable, "-m", "styrene_wasm", "info"], capture_output=True, text=True, timeout=60
+    )
     assert "world:               styrene:core/styrene@0.1.0" in info.stdout
     assert "implementation:      component" in info.stdout
 
 
 def test_wheel_is_pure_python_and_carries_the_component(tmp_path):
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                            "-w", str(tmp_path), str(PYTHON_HOST)], capture_output=True, text=True, timeout=300)
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(PYTHON_HOST),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert built.returncode == 0, built.stderr
     (wheel,) = tmp_path.glob("*.whl")
     assert wheel.name.endswith("-py3-none-any.whl")

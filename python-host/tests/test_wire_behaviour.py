@@ -22,7 +22,12 @@ def test_enum_is_a_real_intenum(wire):
 
 
 def test_exception_hierarchy(wire):
-    for name in ("InvalidPrefixError", "UnsupportedVersionError", "InvalidMessageTypeError", "PayloadDecodeError"):
+    for name in (
+        "InvalidPrefixError",
+        "UnsupportedVersionError",
+        "InvalidMessageTypeError",
+        "PayloadDecodeError",
+    ):
         assert issubclass(getattr(wire, name), wire.StyreneWireError)
     assert issubclass(wire.StyreneWireError, Exception)
     assert not issubclass(wire.StyreneWireError, ValueError)

@@ -9,8 +9,8 @@ import math
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from styrened.models import styrene_wire as reference
+
 from styrene_wasm import _wire as component
 
 PROFILE = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -19,7 +19,7 @@ PROFILE = settings(max_examples=300, deadline=None, suppress_health_check=[Healt
 def outcome(fn, *args):
     try:
         return ("ok", fn(*args))
-    except Exception as e:  # noqa: BLE001 - the exception is the result being compared
+    except Exception as e:
         return ("error", type(e).__name__, str(e))
 
 
@@ -48,14 +48,49 @@ prefixed = st.binary(max_size=64).map(lambda b: b"styrene.io:" + b)
 @given(st.one_of(st.binary(max_size=64), prefixed))
 def test_envelope_decode_agrees(data):
     assert envelope_fields(reference.StyreneEnvelope.decode, data) == envelope_fields(
-        component.StyreneEnvelope.decode, data)
+        component.StyreneEnvelope.decode, data
+    )
 
 
 # bytes that look like MessagePack: markers from every family followed by random data
-markers = st.sampled_from([0x00, 0x7F, 0x80, 0x81, 0x8F, 0x90, 0x91, 0x9F, 0xA0, 0xA3, 0xC0, 0xC1, 0xC2, 0xC3,
-                           0xC4, 0xC7, 0xCA, 0xCB, 0xCC, 0xCD, 0xCF, 0xD0, 0xD3, 0xD4, 0xD6, 0xD7, 0xD9, 0xDC,
-                           0xDE, 0xE0, 0xFF])
-msgpackish = st.lists(st.one_of(markers.map(lambda m: bytes([m])), st.binary(max_size=4)), max_size=24).map(b"".join)
+markers = st.sampled_from(
+    [
+        0x00,
+        0x7F,
+        0x80,
+        0x81,
+        0x8F,
+        0x90,
+        0x91,
+        0x9F,
+        0xA0,
+        0xA3,
+        0xC0,
+        0xC1,
+        0xC2,
+        0xC3,
+        0xC4,
+        0xC7,
+        0xCA,
+        0xCB,
+        0xCC,
+        0xCD,
+        0xCF,
+        0xD0,
+        0xD3,
+        0xD4,
+        0xD6,
+        0xD7,
+        0xD9,
+        0xDC,
+        0xDE,
+        0xE0,
+        0xFF,
+    ]
+)
+msgpackish = st.lists(st.one_of(markers.map(lambda m: bytes([m])), st.binary(max_size=4)), max_size=24).map(
+    b"".join
+)
 
 
 @PROFILE
@@ -67,11 +102,20 @@ def test_payload_decode_agrees(data):
 
 keys = st.one_of(st.text(max_size=8), st.binary(max_size=4))
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(2**64), max_value=2**65), st.floats(allow_nan=True),
-    st.text(max_size=40), st.binary(max_size=40),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**64), max_value=2**65),
+    st.floats(allow_nan=True),
+    st.text(max_size=40),
+    st.binary(max_size=40),
 )
-values = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=6), st.tuples(inner, inner), st.dictionaries(keys, inner, max_size=6)), max_leaves=30)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=6), st.tuples(inner, inner), st.dictionaries(keys, inner, max_size=6)
+    ),
+    max_leaves=30,
+)
 
 
 @PROFILE

@@ -45,7 +45,11 @@ def test_envelope_decode(wire, case):
 def test_envelope_construct(wire, case):
     rid = bytes.fromhex(case["request_id"]) if case["request_id"] is not None else None
     make = lambda: wire.StyreneEnvelope(  # noqa: E731
-        version=case["version"], message_type=case["message_type"], payload=runs(case["payload"]), request_id=rid)
+        version=case["version"],
+        message_type=case["message_type"],
+        payload=runs(case["payload"]),
+        request_id=rid,
+    )
     if "error" in case:
         with pytest.raises(ValueError) as info:
             make()

@@ -2,8 +2,8 @@
 
 use crate::Component;
 use crate::exports::styrene::core::wire::{
-    Envelope, ErrorCode, ExtValue, Guest, Header, MessageType, TerminalRequest, Timestamp,
-    ValueNode, WireError,
+    Envelope, ErrorCode, ExtValue, Guest, Header, MessageType, TerminalRequest, Timestamp, ValueNode,
+    WireError,
 };
 use styrene_wire as domain;
 
@@ -39,7 +39,12 @@ impl From<domain::WireError> for WireError {
 
 impl From<domain::Envelope> for Envelope {
     fn from(e: domain::Envelope) -> Self {
-        Envelope { version: e.version, message_type: e.message_type, payload: e.payload, request_id: e.request_id }
+        Envelope {
+            version: e.version,
+            message_type: e.message_type,
+            payload: e.payload,
+            request_id: e.request_id,
+        }
     }
 }
 
@@ -74,7 +79,9 @@ fn from_domain(node: domain::Node) -> ValueNode {
         domain::Node::Array(n) => ValueNode::Array(n),
         domain::Node::Map(n) => ValueNode::Mapping(n),
         domain::Node::Ext(code, data) => ValueNode::Ext(ExtValue { type_code: code, data }),
-        domain::Node::Timestamp { seconds, nanoseconds } => ValueNode::Timestamp(Timestamp { seconds, nanoseconds }),
+        domain::Node::Timestamp { seconds, nanoseconds } => {
+            ValueNode::Timestamp(Timestamp { seconds, nanoseconds })
+        }
     }
 }
 
@@ -179,7 +186,13 @@ impl Guest for Component {
     fn create_self_update(version: Option<String>, rid: Rid) -> Made {
         made(domain::create_self_update(version.as_deref(), rid, &mut fresh_request_id))
     }
-    fn create_self_update_result(success: bool, message: String, old_version: String, new_version: Option<String>, rid: Rid) -> Made {
+    fn create_self_update_result(
+        success: bool,
+        message: String,
+        old_version: String,
+        new_version: Option<String>,
+        rid: Rid,
+    ) -> Made {
         made(domain::create_self_update_result(success, &message, &old_version, new_version.as_deref(), rid))
     }
     fn create_provision(adapter: String, rid: Rid) -> Made {
@@ -211,8 +224,18 @@ impl Guest for Component {
         };
         made(domain::create_terminal_request(&req, rid, &mut fresh_request_id))
     }
-    fn create_terminal_accept(link_destination: String, session_id: Rid, rid: Rid, identity_hash: Option<String>) -> Made {
-        made(domain::create_terminal_accept(&link_destination, session_id.as_deref(), rid, identity_hash.as_deref()))
+    fn create_terminal_accept(
+        link_destination: String,
+        session_id: Rid,
+        rid: Rid,
+        identity_hash: Option<String>,
+    ) -> Made {
+        made(domain::create_terminal_accept(
+            &link_destination,
+            session_id.as_deref(),
+            rid,
+            identity_hash.as_deref(),
+        ))
     }
     fn create_terminal_reject(reason: String, code: i64, rid: Rid) -> Made {
         made(domain::create_terminal_reject(&reason, code, rid))
@@ -229,7 +252,13 @@ impl Guest for Component {
     fn create_terminal_closed(exit_code: i64, reason: String, session_id: Rid, rid: Rid) -> Made {
         made(domain::create_terminal_closed(exit_code, &reason, session_id.as_deref(), rid))
     }
-    fn create_file_offer(filename: String, size: i64, mime_type: Option<String>, checksum: Option<String>, rid: Rid) -> Made {
+    fn create_file_offer(
+        filename: String,
+        size: i64,
+        mime_type: Option<String>,
+        checksum: Option<String>,
+        rid: Rid,
+    ) -> Made {
         made(domain::create_file_offer(&filename, size, mime_type.as_deref(), checksum.as_deref(), rid))
     }
     fn create_file_accept(max_size: i64, rid: Rid) -> Made {

@@ -36,6 +36,11 @@ pub fn runs(value: &Value) -> Vec<u8> {
     out
 }
 
+/// Lowercase hex of bytes.
+pub fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Bytes from a hex string.
 pub fn hex(text: &str) -> Vec<u8> {
     (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex")).collect()
@@ -56,7 +61,9 @@ fn node(tagged: &Value) -> Node {
             let text = parts[1].as_str().expect("int text");
             text.parse::<i64>().map(Node::Int).unwrap_or_else(|_| Node::Uint(text.parse().expect("u64")))
         }
-        "float" => Node::Float(f64::from_bits(u64::from_str_radix(parts[1].as_str().expect("bits"), 16).expect("hex"))),
+        "float" => Node::Float(f64::from_bits(
+            u64::from_str_radix(parts[1].as_str().expect("bits"), 16).expect("hex"),
+        )),
         "str" => Node::Str(parts[1].as_str().expect("str").to_owned()),
         "bin" => Node::Bin(hex(parts[1].as_str().expect("bin"))),
         "array" => Node::Array(count()),

@@ -61,7 +61,12 @@ fn checked(nodes: &[Node]) -> Result<&[Node], WireError> {
     crate::encode_payload(nodes).map(|_| nodes)
 }
 
-fn auto(t: MessageType, payload: Vec<u8>, rid: Option<Vec<u8>>, fresh: FreshId) -> Result<Envelope, WireError> {
+fn auto(
+    t: MessageType,
+    payload: Vec<u8>,
+    rid: Option<Vec<u8>>,
+    fresh: FreshId,
+) -> Result<Envelope, WireError> {
     Envelope::new(STYRENE_VERSION, t.value, payload, rid, fresh)
 }
 
@@ -111,13 +116,23 @@ pub fn create_error(code: i64, message: &str, rid: Option<Vec<u8>>) -> Result<En
 }
 
 /// `create_exec(command, args, request_id=None)`: `{"command","args"}`, auto id.
-pub fn create_exec(command: &str, args: &[String], rid: Option<Vec<u8>>, fresh: FreshId) -> Result<Envelope, WireError> {
+pub fn create_exec(
+    command: &str,
+    args: &[String],
+    rid: Option<Vec<u8>>,
+    fresh: FreshId,
+) -> Result<Envelope, WireError> {
     let payload = map(&[("command", Some(Field::Str(command))), ("args", Some(Field::Strs(args)))]);
     auto(MessageType::EXEC, payload, rid, fresh)
 }
 
 /// `create_exec_result(exit_code, stdout, stderr, request_id=None)`: zero id.
-pub fn create_exec_result(exit_code: i64, stdout: &str, stderr: &str, rid: Option<Vec<u8>>) -> Result<Envelope, WireError> {
+pub fn create_exec_result(
+    exit_code: i64,
+    stdout: &str,
+    stderr: &str,
+    rid: Option<Vec<u8>>,
+) -> Result<Envelope, WireError> {
     let payload = map(&[
         ("exit_code", Some(Field::Int(exit_code))),
         ("stdout", Some(Field::Str(stdout))),
@@ -132,7 +147,12 @@ pub fn create_reboot(delay: i64, rid: Option<Vec<u8>>, fresh: FreshId) -> Result
 }
 
 /// `create_reboot_result(success, message, scheduled_time=None, request_id=None)`: zero id.
-pub fn create_reboot_result(success: bool, message: &str, scheduled_time: Option<f64>, rid: Option<Vec<u8>>) -> Result<Envelope, WireError> {
+pub fn create_reboot_result(
+    success: bool,
+    message: &str,
+    scheduled_time: Option<f64>,
+    rid: Option<Vec<u8>>,
+) -> Result<Envelope, WireError> {
     let payload = map(&[
         ("success", Some(Field::Bool(success))),
         ("message", Some(Field::Str(message))),
@@ -142,13 +162,22 @@ pub fn create_reboot_result(success: bool, message: &str, scheduled_time: Option
 }
 
 /// `create_config_update(updates, request_id=None)`: `{"updates"}`, auto id.
-pub fn create_config_update(updates: &[Node], rid: Option<Vec<u8>>, fresh: FreshId) -> Result<Envelope, WireError> {
+pub fn create_config_update(
+    updates: &[Node],
+    rid: Option<Vec<u8>>,
+    fresh: FreshId,
+) -> Result<Envelope, WireError> {
     let payload = map(&[("updates", Some(Field::Tree(checked(updates)?)))]);
     auto(MessageType::CONFIG_UPDATE, payload, rid, fresh)
 }
 
 /// `create_config_result(success, message, updated_keys, request_id=None)`: zero id.
-pub fn create_config_result(success: bool, message: &str, updated_keys: &[String], rid: Option<Vec<u8>>) -> Result<Envelope, WireError> {
+pub fn create_config_result(
+    success: bool,
+    message: &str,
+    updated_keys: &[String],
+    rid: Option<Vec<u8>>,
+) -> Result<Envelope, WireError> {
     let payload = map(&[
         ("success", Some(Field::Bool(success))),
         ("message", Some(Field::Str(message))),
@@ -158,12 +187,22 @@ pub fn create_config_result(success: bool, message: &str, updated_keys: &[String
 }
 
 /// `create_self_update(version=None, request_id=None)`: `{"version": str|nil}`, auto id.
-pub fn create_self_update(version: Option<&str>, rid: Option<Vec<u8>>, fresh: FreshId) -> Result<Envelope, WireError> {
+pub fn create_self_update(
+    version: Option<&str>,
+    rid: Option<Vec<u8>>,
+    fresh: FreshId,
+) -> Result<Envelope, WireError> {
     auto(MessageType::SELF_UPDATE, map(&[("version", Some(Field::OptStr(version)))]), rid, fresh)
 }
 
 /// `create_self_update_result(success, message, old_version, new_version=None, request_id=None)`: zero id.
-pub fn create_self_update_result(success: bool, message: &str, old_version: &str, new_version: Option<&str>, rid: Option<Vec<u8>>) -> Result<Envelope, WireError> {
+pub fn create_self_update_result(
+    success: bool,
+    message: &str,
+    old_version: &str,
+    new_version: Option<&str>,
+    rid: Option<Vec<u8>>,
+) -> Result<Envelope, WireError> {
     let payload = map(&[
         ("success", Some(Field::Bool(success))),
         ("message", Some(Field::Str(message))),
@@ -190,14 +229,22 @@ pub fn create_inbox_query(limit: i64, rid: Option<Vec<u8>>, fresh: FreshId) -> R
 }
 
 /// `create_inbox_response(conversations, request_id=None)`: `{"conversations": [...]}`, zero id.
-pub fn create_inbox_response(conversations: &[Vec<Node>], rid: Option<Vec<u8>>) -> Result<Envelope, WireError> {
+pub fn create_inbox_response(
+    conversations: &[Vec<Node>],
+    rid: Option<Vec<u8>>,
+) -> Result<Envelope, WireError> {
     conversations.iter().try_for_each(|c| checked(c).map(drop))?;
     let payload = map(&[("conversations", Some(Field::Trees(conversations)))]);
     zero(MessageType::INBOX_RESPONSE, payload, rid)
 }
 
 /// `create_messages_query(peer_hash, limit=50, request_id=None)`: auto id.
-pub fn create_messages_query(peer_hash: &str, limit: i64, rid: Option<Vec<u8>>, fresh: FreshId) -> Result<Envelope, WireError> {
+pub fn create_messages_query(
+    peer_hash: &str,
+    limit: i64,
+    rid: Option<Vec<u8>>,
+    fresh: FreshId,
+) -> Result<Envelope, WireError> {
     let payload = map(&[("peer_hash", Some(Field::Str(peer_hash))), ("limit", Some(Field::Int(limit)))]);
     auto(MessageType::MESSAGES_QUERY, payload, rid, fresh)
 }
@@ -227,12 +274,23 @@ pub struct TerminalRequest {
 
 impl Default for TerminalRequest {
     fn default() -> Self {
-        Self { term_type: "xterm-256color".into(), rows: 24, cols: 80, shell: None, command: None, args: None }
+        Self {
+            term_type: "xterm-256color".into(),
+            rows: 24,
+            cols: 80,
+            shell: None,
+            command: None,
+            args: None,
+        }
     }
 }
 
 /// `create_terminal_request(...)`: `{"term_type","rows","cols"}` + optional `shell`, `command`, `args`; auto id.
-pub fn create_terminal_request(req: &TerminalRequest, rid: Option<Vec<u8>>, fresh: FreshId) -> Result<Envelope, WireError> {
+pub fn create_terminal_request(
+    req: &TerminalRequest,
+    rid: Option<Vec<u8>>,
+    fresh: FreshId,
+) -> Result<Envelope, WireError> {
     let payload = map(&[
         ("term_type", Some(Field::Str(&req.term_type))),
         ("rows", Some(Field::Int(req.rows))),
@@ -246,7 +304,12 @@ pub fn create_terminal_request(req: &TerminalRequest, rid: Option<Vec<u8>>, fres
 
 /// `create_terminal_accept(link_destination, session_id=None, request_id=None, identity_hash=None)`:
 /// `session_id` is the hex of the session id, or of the request id when no session id is given.
-pub fn create_terminal_accept(link_destination: &str, session_id: Option<&[u8]>, rid: Option<Vec<u8>>, identity_hash: Option<&str>) -> Result<Envelope, WireError> {
+pub fn create_terminal_accept(
+    link_destination: &str,
+    session_id: Option<&[u8]>,
+    rid: Option<Vec<u8>>,
+    identity_hash: Option<&str>,
+) -> Result<Envelope, WireError> {
     let session = session_id.or(rid.as_deref()).map(hex);
     let payload = map(&[
         ("link_destination", Some(Field::Str(link_destination))),
@@ -263,7 +326,12 @@ pub fn create_terminal_reject(reason: &str, code: i64, rid: Option<Vec<u8>>) -> 
 }
 
 /// `create_terminal_resize(rows, cols, session_id=None, request_id=None)`: zero id.
-pub fn create_terminal_resize(rows: i64, cols: i64, session_id: Option<&[u8]>, rid: Option<Vec<u8>>) -> Result<Envelope, WireError> {
+pub fn create_terminal_resize(
+    rows: i64,
+    cols: i64,
+    session_id: Option<&[u8]>,
+    rid: Option<Vec<u8>>,
+) -> Result<Envelope, WireError> {
     let session = session_id.map(hex);
     let payload = map(&[
         ("rows", Some(Field::Int(rows))),
@@ -274,9 +342,14 @@ pub fn create_terminal_resize(rows: i64, cols: i64, session_id: Option<&[u8]>, r
 }
 
 /// `create_terminal_signal(signal, session_id=None, request_id=None)`: zero id.
-pub fn create_terminal_signal(signal: i64, session_id: Option<&[u8]>, rid: Option<Vec<u8>>) -> Result<Envelope, WireError> {
+pub fn create_terminal_signal(
+    signal: i64,
+    session_id: Option<&[u8]>,
+    rid: Option<Vec<u8>>,
+) -> Result<Envelope, WireError> {
     let session = session_id.map(hex);
-    let payload = map(&[("signal", Some(Field::Int(signal))), ("session_id", session.as_deref().map(Field::Str))]);
+    let payload =
+        map(&[("signal", Some(Field::Int(signal))), ("session_id", session.as_deref().map(Field::Str))]);
     zero(MessageType::TERMINAL_SIGNAL, payload, rid)
 }
 
@@ -287,7 +360,12 @@ pub fn create_terminal_close(session_id: Option<&[u8]>, rid: Option<Vec<u8>>) ->
 }
 
 /// `create_terminal_closed(exit_code, reason="exited", session_id=None, request_id=None)`: zero id.
-pub fn create_terminal_closed(exit_code: i64, reason: &str, session_id: Option<&[u8]>, rid: Option<Vec<u8>>) -> Result<Envelope, WireError> {
+pub fn create_terminal_closed(
+    exit_code: i64,
+    reason: &str,
+    session_id: Option<&[u8]>,
+    rid: Option<Vec<u8>>,
+) -> Result<Envelope, WireError> {
     let session = session_id.map(hex);
     let payload = map(&[
         ("exit_code", Some(Field::Int(exit_code))),
@@ -298,7 +376,13 @@ pub fn create_terminal_closed(exit_code: i64, reason: &str, session_id: Option<&
 }
 
 /// `create_file_offer(filename, size, mime_type=None, checksum_sha256=None, request_id=None)`: zero id.
-pub fn create_file_offer(filename: &str, size: i64, mime_type: Option<&str>, checksum_sha256: Option<&str>, rid: Option<Vec<u8>>) -> Result<Envelope, WireError> {
+pub fn create_file_offer(
+    filename: &str,
+    size: i64,
+    mime_type: Option<&str>,
+    checksum_sha256: Option<&str>,
+    rid: Option<Vec<u8>>,
+) -> Result<Envelope, WireError> {
     let payload = map(&[
         ("filename", Some(Field::Str(filename))),
         ("size", Some(Field::Int(size))),

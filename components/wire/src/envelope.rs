@@ -31,21 +31,18 @@ impl Envelope {
         fresh_request_id: impl FnOnce() -> [u8; REQUEST_ID_LENGTH],
     ) -> Result<Self, WireError> {
         check_payload_size(payload.len())?;
-        if let Some(rid) = &request_id {
-            if rid.len() != REQUEST_ID_LENGTH {
-                return Err(WireError::new(
-                    ErrorCode::InvalidRequestId,
-                    format!("request_id must be {REQUEST_ID_LENGTH} bytes, got {}", rid.len()),
-                ));
-            }
+        if let Some(rid) = &request_id
+            && rid.len() != REQUEST_ID_LENGTH
+        {
+            return Err(WireError::new(
+                ErrorCode::InvalidRequestId,
+                format!("request_id must be {REQUEST_ID_LENGTH} bytes, got {}", rid.len()),
+            ));
         }
         let request_id = match (version, request_id) {
             (STYRENE_VERSION_2, None) => Some(fresh_request_id().to_vec()),
             (STYRENE_VERSION_1, Some(_)) => {
-                return Err(WireError::new(
-                    ErrorCode::V1WithRequestId,
-                    "v1 messages cannot have request_id",
-                ));
+                return Err(WireError::new(ErrorCode::V1WithRequestId, "v1 messages cannot have request_id"));
             }
             (_, rid) => rid,
         };
@@ -129,25 +126,17 @@ pub fn decode_header(data: &[u8]) -> Result<Header, WireError> {
     if version != STYRENE_VERSION_1 && version != STYRENE_VERSION_2 {
         return Err(WireError::new(
             ErrorCode::UnsupportedVersion,
-            format!(
-                "Unsupported version: {version}, expected {STYRENE_VERSION_1} or {STYRENE_VERSION_2}"
-            ),
+            format!("Unsupported version: {version}, expected {STYRENE_VERSION_1} or {STYRENE_VERSION_2}"),
         ));
     }
     let message_type = MessageType::from_byte(type_byte).ok_or_else(|| {
-        WireError::new(
-            ErrorCode::UnknownMessageType,
-            format!("Unknown message type: 0x{type_byte:02x}"),
-        )
+        WireError::new(ErrorCode::UnknownMessageType, format!("Unknown message type: 0x{type_byte:02x}"))
     })?;
     let (request_id, payload_offset) = if version == STYRENE_VERSION_2 {
         if data.len() < MIN_MESSAGE_LENGTH_V2 {
             return Err(WireError::new(
                 ErrorCode::V2TooShort,
-                format!(
-                    "v2 message too short: {} bytes, minimum {MIN_MESSAGE_LENGTH_V2}",
-                    data.len()
-                ),
+                format!("v2 message too short: {} bytes, minimum {MIN_MESSAGE_LENGTH_V2}", data.len()),
             ));
         }
         let mut rid = [0u8; REQUEST_ID_LENGTH];

@@ -8,8 +8,9 @@
 //! reproduces `packb(use_bin_type=True)`.
 
 use crate::error::{ErrorCode, WireError};
-use crate::{MAX_MSGPACK_ARRAY_LEN, MAX_MSGPACK_MAP_LEN, MAX_MSGPACK_STR_LEN, MAX_NESTING_DEPTH,
-    MAX_PAYLOAD_SIZE};
+use crate::{
+    MAX_MSGPACK_ARRAY_LEN, MAX_MSGPACK_MAP_LEN, MAX_MSGPACK_STR_LEN, MAX_NESTING_DEPTH, MAX_PAYLOAD_SIZE,
+};
 
 /// One node of a flattened payload value.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,8 +96,20 @@ pub fn decode_payload(data: &[u8]) -> Result<Vec<Node>, WireError> {
         let index = nodes.len();
         let node = reader.read_node(stack.len())?;
         let opens = match node {
-            Node::Array(n) if n > 0 => Some(Open { remaining: n as u64, is_map: false, pending_key: None, start: index, keys: Vec::new() }),
-            Node::Map(n) if n > 0 => Some(Open { remaining: 2 * n as u64, is_map: true, pending_key: None, start: index, keys: Vec::new() }),
+            Node::Array(n) if n > 0 => Some(Open {
+                remaining: n as u64,
+                is_map: false,
+                pending_key: None,
+                start: index,
+                keys: Vec::new(),
+            }),
+            Node::Map(n) if n > 0 => Some(Open {
+                remaining: 2 * n as u64,
+                is_map: true,
+                pending_key: None,
+                start: index,
+                keys: Vec::new(),
+            }),
             _ => None,
         };
         nodes.push(node);
@@ -163,11 +176,12 @@ fn merge_duplicate_keys(nodes: &[Node]) -> Vec<Node> {
         let mut need: u64 = 1;
         let mut i = start;
         while need > 0 {
-            need = need - 1 + match nodes[i] {
-                Node::Array(n) => n as u64,
-                Node::Map(n) => 2 * n as u64,
-                _ => 0,
-            };
+            need = need - 1
+                + match nodes[i] {
+                    Node::Array(n) => n as u64,
+                    Node::Map(n) => 2 * n as u64,
+                    _ => 0,
+                };
             i += 1;
         }
         i
@@ -190,7 +204,10 @@ fn merge_duplicate_keys(nodes: &[Node]) -> Vec<Node> {
                     let key = i;
                     let mut value = Vec::new();
                     i = copy(nodes, subtree_end(nodes, key), &mut value);
-                    match entries.iter_mut().find(|(k, _)| key_identity(&nodes[*k]) == key_identity(&nodes[key])) {
+                    match entries
+                        .iter_mut()
+                        .find(|(k, _)| key_identity(&nodes[*k]) == key_identity(&nodes[key]))
+                    {
                         Some(entry) => entry.1 = value,
                         None => entries.push((key, value)),
                     }
@@ -285,7 +302,8 @@ impl<'a> Reader<'a> {
         if depth >= MAX_NESTING_DEPTH {
             return Err(decode_error(""));
         }
-        let (kind, max) = if is_map { ("map", MAX_MSGPACK_MAP_LEN) } else { ("array", MAX_MSGPACK_ARRAY_LEN) };
+        let (kind, max) =
+            if is_map { ("map", MAX_MSGPACK_MAP_LEN) } else { ("array", MAX_MSGPACK_ARRAY_LEN) };
         if len > max as u64 {
             return Err(decode_error(format!("{len} exceeds max_{kind}_len({max})")));
         }
@@ -337,12 +355,12 @@ pub fn encode_payload(nodes: &[Node]) -> Result<Vec<u8>, WireError> {
         if need == 0 {
             return Err(encode_error("value tree has nodes after its root is complete"));
         }
-        if let Node::Ext(code, _) = node {
-            if *code < 0 {
-                return Err(encode_error("code must be 0~127"));
-            }
-        }
         need -= 1;
+        if let Node::Ext(code, _) = node
+            && *code < 0
+        {
+            return Err(encode_error("code must be 0~127"));
+        }
         write_node(&mut out, node);
         need += match node {
             Node::Array(n) => *n as u64,

@@ -1,7 +1,7 @@
 //! The wire crate against the golden vectors generated from styrened 0.18.0.
 
 use serde_json::Value;
-use styrene_vectors::{hex, nodes, python_class, runs, same_nodes, section};
+use styrene_vectors::{hex, nodes, python_class, runs, same_nodes, section, to_hex as hex_string};
 use styrene_wire::*;
 
 const FIXED_RID: [u8; 16] = [0x5a; 16];
@@ -32,7 +32,10 @@ fn envelope_decode() {
                 let ok = &case["ok"];
                 assert_eq!(env.version as u64, ok["version"].as_u64().unwrap(), "{}", case["name"]);
                 assert_eq!(env.message_type as u64, ok["message_type"].as_u64().unwrap());
-                assert_eq!(env.request_id.as_deref().map(hex_string), ok["request_id"].as_str().map(str::to_owned));
+                assert_eq!(
+                    env.request_id.as_deref().map(hex_string),
+                    ok["request_id"].as_str().map(str::to_owned)
+                );
                 assert_eq!(env.payload.len() as u64, ok["payload_length"].as_u64().unwrap());
                 if let Some(payload) = ok["payload"].as_str() {
                     assert_eq!(env.payload, hex(payload));
@@ -126,10 +129,6 @@ fn create_helpers() {
     }
 }
 
-fn hex_string(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Calls a helper with styrened's keyword arguments (tagged JSON) and defaults.
 fn call(function: &str, kw: &Value) -> Result<Envelope, WireError> {
     let tree = |k: &str| nodes(&kw[k]);
@@ -150,10 +149,14 @@ fn call(function: &str, kw: &Value) -> Result<Envelope, WireError> {
         _ => None,
     };
     let strs = |k: &str| -> Vec<String> {
-        tree(k).into_iter().skip(1).map(|n| match n {
-            Node::Str(s) => s,
-            other => panic!("{other:?}"),
-        }).collect()
+        tree(k)
+            .into_iter()
+            .skip(1)
+            .map(|n| match n {
+                Node::Str(s) => s,
+                other => panic!("{other:?}"),
+            })
+            .collect()
     };
     // a list of maps: split the array's items into their own node lists
     let trees = |k: &str| -> Vec<Vec<Node>> { split_items(&tree(k)) };
@@ -180,7 +183,9 @@ fn call(function: &str, kw: &Value) -> Result<Envelope, WireError> {
             create_reboot_result(boolean("success"), &text("message").unwrap(), when, rid)
         }
         "create_config_update" => create_config_update(&tree("updates"), rid, fresh),
-        "create_config_result" => create_config_result(boolean("success"), &text("message").unwrap(), &strs("updated_keys"), rid),
+        "create_config_result" => {
+            create_config_result(boolean("success"), &text("message").unwrap(), &strs("updated_keys"), rid)
+        }
         "create_self_update" => create_self_update(opt_text("version").as_deref(), rid, fresh),
         "create_self_update_result" => create_self_update_result(
             boolean("success"),
@@ -193,7 +198,9 @@ fn call(function: &str, kw: &Value) -> Result<Envelope, WireError> {
         "create_provision_result" => create_provision_result(&tree("result"), rid),
         "create_inbox_query" => create_inbox_query(int("limit", 50), rid, fresh),
         "create_inbox_response" => create_inbox_response(&trees("conversations"), rid),
-        "create_messages_query" => create_messages_query(&text("peer_hash").unwrap(), int("limit", 50), rid, fresh),
+        "create_messages_query" => {
+            create_messages_query(&text("peer_hash").unwrap(), int("limit", 50), rid, fresh)
+        }
         "create_messages_response" => create_messages_response(&trees("messages"), rid),
         "create_terminal_request" => {
             let defaults = TerminalRequest::default();
@@ -214,8 +221,12 @@ fn call(function: &str, kw: &Value) -> Result<Envelope, WireError> {
             opt_text("identity_hash").as_deref(),
         ),
         "create_terminal_reject" => create_terminal_reject(&text("reason").unwrap(), int("code", 1), rid),
-        "create_terminal_resize" => create_terminal_resize(int("rows", 0), int("cols", 0), bin("session_id").as_deref(), rid),
-        "create_terminal_signal" => create_terminal_signal(int("signal", 0), bin("session_id").as_deref(), rid),
+        "create_terminal_resize" => {
+            create_terminal_resize(int("rows", 0), int("cols", 0), bin("session_id").as_deref(), rid)
+        }
+        "create_terminal_signal" => {
+            create_terminal_signal(int("signal", 0), bin("session_id").as_deref(), rid)
+        }
         "create_terminal_close" => create_terminal_close(bin("session_id").as_deref(), rid),
         "create_terminal_closed" => create_terminal_closed(
             int("exit_code", 0),
@@ -243,11 +254,12 @@ fn split_items(array: &[Node]) -> Vec<Vec<Node>> {
         let start = i;
         let mut need = 1u64;
         while need > 0 {
-            need = need - 1 + match array[i] {
-                Node::Array(n) => n as u64,
-                Node::Map(n) => 2 * n as u64,
-                _ => 0,
-            };
+            need = need - 1
+                + match array[i] {
+                    Node::Array(n) => n as u64,
+                    Node::Map(n) => 2 * n as u64,
+                    _ => 0,
+                };
             i += 1;
         }
         items.push(array[start..i].to_vec());

@@ -18,8 +18,15 @@ _activated = False
 
 # the envelope methods and module functions that the component replaces
 _ENVELOPE_METHODS = ("encode", "decode", "is_styrene_message")
-_CLASSES = ("StyreneWireError", "InvalidPrefixError", "UnsupportedVersionError", "InvalidMessageTypeError",
-            "PayloadDecodeError", "StyreneMessageType", "StyreneEnvelope")
+_CLASSES = (
+    "StyreneWireError",
+    "InvalidPrefixError",
+    "UnsupportedVersionError",
+    "InvalidMessageTypeError",
+    "PayloadDecodeError",
+    "StyreneMessageType",
+    "StyreneEnvelope",
+)
 
 
 def activate() -> bool:
@@ -78,13 +85,15 @@ def info() -> dict[str, Any]:
 
     loaded = _loader.load()
     call_info = lambda name: _loader.bind("styrene:core/info@0.1.0", name)()  # noqa: E731
-    details.update({
-        "component_version": call_info("version"),
-        "world": call_info("world-name"),
-        "wasm": str(loaded.wasm),
-        "wasmtime": _loader.WASMTIME_VERSION,
-        "cache": str(loaded.artifact),
-        "loaded_from_cache": loaded.from_cache,
-        "load_ms": round(loaded.load_seconds * 1e3, 2),
-    })
+    details.update(
+        {
+            "component_version": call_info("version"),
+            "world": call_info("world-name"),
+            "wasm": str(loaded.wasm),
+            "wasmtime": _loader.WASMTIME_VERSION,
+            "cache": str(loaded.artifact),
+            "loaded_from_cache": loaded.from_cache,
+            "load_ms": round(loaded.load_seconds * 1e3, 2),
+        }
+    )
     return details

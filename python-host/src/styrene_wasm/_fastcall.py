@@ -28,7 +28,8 @@ import sys
 from ctypes import addressof, c_char, c_size_t, c_void_p
 from typing import TYPE_CHECKING
 
-from wasmtime import WasmtimeError, _bindings, _ffi as ffi
+from wasmtime import WasmtimeError, _bindings
+from wasmtime import _ffi as ffi
 from wasmtime.component import _types as t
 
 VAL_SIZE = 32  # sizeof(wasmtime_component_val_t): kind byte, padding, 24-byte union
@@ -39,17 +40,34 @@ K_CHAR, K_STRING, K_LIST, K_RECORD, K_TUPLE, K_VARIANT, K_ENUM, K_OPTION, K_RESU
 
 _call_proto = ctypes.CFUNCTYPE(c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p, c_size_t)
 _func_call = _call_proto(ctypes.cast(_bindings._wasmtime_component_func_call, c_void_p).value)
-_val_delete = ctypes.CFUNCTYPE(None, c_void_p)(ctypes.cast(_bindings._wasmtime_component_val_delete, c_void_p).value)
+_val_delete = ctypes.CFUNCTYPE(None, c_void_p)(
+    ctypes.cast(_bindings._wasmtime_component_val_delete, c_void_p).value
+)
 
 _u8 = struct.Struct("<B7x")
 _scalar = {
-    K_BOOL: struct.Struct("<B7x?"), K_S8: struct.Struct("<B7xb"), K_U8: struct.Struct("<B7xB"),
-    K_S16: struct.Struct("<B7xh"), K_U16: struct.Struct("<B7xH"), K_S32: struct.Struct("<B7xi"),
-    K_U32: struct.Struct("<B7xI"), K_S64: struct.Struct("<B7xq"), K_U64: struct.Struct("<B7xQ"),
-    K_F32: struct.Struct("<B7xf"), K_F64: struct.Struct("<B7xd"),
+    K_BOOL: struct.Struct("<B7x?"),
+    K_S8: struct.Struct("<B7xb"),
+    K_U8: struct.Struct("<B7xB"),
+    K_S16: struct.Struct("<B7xh"),
+    K_U16: struct.Struct("<B7xH"),
+    K_S32: struct.Struct("<B7xi"),
+    K_U32: struct.Struct("<B7xI"),
+    K_S64: struct.Struct("<B7xq"),
+    K_U64: struct.Struct("<B7xQ"),
+    K_F32: struct.Struct("<B7xf"),
+    K_F64: struct.Struct("<B7xd"),
 }
-_ranges = {K_S8: (-(2**7), 2**7 - 1), K_U8: (0, 2**8 - 1), K_S16: (-(2**15), 2**15 - 1), K_U16: (0, 2**16 - 1),
-           K_S32: (-(2**31), 2**31 - 1), K_U32: (0, 2**32 - 1), K_S64: (-(2**63), 2**63 - 1), K_U64: (0, 2**64 - 1)}
+_ranges = {
+    K_S8: (-(2**7), 2**7 - 1),
+    K_U8: (0, 2**8 - 1),
+    K_S16: (-(2**15), 2**15 - 1),
+    K_U16: (0, 2**16 - 1),
+    K_S32: (-(2**31), 2**31 - 1),
+    K_U32: (0, 2**32 - 1),
+    K_S64: (-(2**63), 2**63 - 1),
+    K_U64: (0, 2**64 - 1),
+}
 _U8_KIND = bytes([K_U8])
 _ZERO_VAL = bytes(VAL_SIZE)
 _words = struct.Struct("<B7xQQQ")  # kind and the union's three 8-byte words
@@ -81,6 +99,7 @@ if sys.implementation.name == "cpython":
     def _bytes_address(data: bytes) -> int:
         return id(data) + _BYTES_DATA_OFFSET
 else:  # pragma: no cover
+
     def _bytes_address(data: bytes) -> int:
         return ctypes.cast(ctypes.c_char_p(data), c_void_p).value or 0
 
@@ -116,8 +135,19 @@ def compile_type(ty: t.ValType) -> tuple[Encoder, Decoder]:
 
 
 def _scalar_codec(ty: t.ValType) -> tuple[Encoder, Decoder]:
-    kind = {t.Bool: K_BOOL, t.S8: K_S8, t.U8: K_U8, t.S16: K_S16, t.U16: K_U16, t.S32: K_S32, t.U32: K_U32,
-            t.S64: K_S64, t.U64: K_U64, t.F32: K_F32, t.F64: K_F64}[type(ty)]
+    kind = {
+        t.Bool: K_BOOL,
+        t.S8: K_S8,
+        t.U8: K_U8,
+        t.S16: K_S16,
+        t.U16: K_U16,
+        t.S32: K_S32,
+        t.U32: K_U32,
+        t.S64: K_S64,
+        t.U64: K_U64,
+        t.F32: K_F32,
+        t.F64: K_F64,
+    }[type(ty)]
     layout = _scalar[kind]
     bounds = _ranges.get(kind)
 
@@ -140,7 +170,7 @@ def _string_encode(value: str, buf: bytearray, at: int, keep: list) -> None:
 
 def _string_decode(at: int) -> str:
     _, size, ptr = _header.unpack_from(MEMORY, at)
-    return str(MEMORY[ptr:ptr + size], "utf-8") if size else ""
+    return str(MEMORY[ptr : ptr + size], "utf-8") if size else ""
 
 
 def _bytes_encode(value: bytes, buf: bytearray, at: int, keep: list) -> None:
@@ -157,7 +187,7 @@ def _bytes_encode(value: bytes, buf: bytearray, at: int, keep: list) -> None:
 
 def _bytes_decode(at: int) -> bytes:
     _, size, ptr = _header.unpack_from(MEMORY, at)
-    return MEMORY[ptr + 8:ptr + size * VAL_SIZE:VAL_SIZE].tobytes() if size else b""
+    return MEMORY[ptr + 8 : ptr + size * VAL_SIZE : VAL_SIZE].tobytes() if size else b""
 
 
 def _list_codec(item: tuple[Encoder, Decoder]) -> tuple[Encoder, Decoder]:
@@ -224,7 +254,7 @@ def _case_index(names: list[bytes]) -> Callable[[int, int], int]:
     if len(short) == len(names):
         return lambda size, ptr: short[size, MEMORY[ptr] if size else 0]
     full = {n: i for i, n in enumerate(names)}
-    return lambda size, ptr: full[MEMORY[ptr:ptr + size].tobytes()]
+    return lambda size, ptr: full[MEMORY[ptr : ptr + size].tobytes()]
 
 
 def _variant_codec(cases: list[tuple[str, t.ValType | None]]) -> tuple[Encoder, Decoder]:
@@ -236,8 +266,16 @@ def _variant_codec(cases: list[tuple[str, t.ValType | None]]) -> tuple[Encoder, 
     name_slots = [(len(n), _bytes_address(n)) for n in names]
     encoders = [c[0] if c else None for c in codecs]
 
-    def into(value: tuple, buf: bytearray, at: int, slot: bytearray, slot_at: int, slot_address: int,
-             keep: list, _names: list = names) -> None:
+    def into(
+        value: tuple,
+        buf: bytearray,
+        at: int,
+        slot: bytearray,
+        slot_at: int,
+        slot_address: int,
+        keep: list,
+        _names: list = names,
+    ) -> None:
         """Write the variant at `buf[at]` and its payload in the given slot."""
         case, payload = value
         size, name_at = name_slots[case]
@@ -350,7 +388,7 @@ class _ByteArgument:
         n = len(value)
         if n > self.capacity:
             self._grow(n)
-        self.elements[8:8 + n * VAL_SIZE:VAL_SIZE] = value
+        self.elements[8 : 8 + n * VAL_SIZE : VAL_SIZE] = value
         _header.pack_into(buf, at, K_LIST, n, self.address)
 
 
@@ -367,7 +405,8 @@ class FastFunc:
     def __init__(self, store: Any, func: Any) -> None:
         ftype = func.type(store)
         encoders = [
-            _ByteArgument().encode if isinstance(ty, t.ListType) and isinstance(ty.element, t.U8)
+            _ByteArgument().encode
+            if isinstance(ty, t.ListType) and isinstance(ty.element, t.U8)
             else compile_type(ty)[0]
             for _, ty in ftype.params
         ]
@@ -400,9 +439,11 @@ class FastFunc:
                 result[:] = _ZERO_VAL
 
         if nargs == 0 and decoder is None:
+
             def call() -> None:
                 check(call_raw(c_func, c_context, c_args, c_nargs, c_result, c_nresults))
         elif nargs == 0:
+
             def call() -> Any:
                 check(call_raw(c_func, c_context, c_args, c_nargs, c_result, c_nresults))
                 return take_result()
@@ -415,6 +456,7 @@ class FastFunc:
                 check(call_raw(c_func, c_context, c_args, c_nargs, c_result, c_nresults))
                 return take_result() if decoder else None
         else:
+
             def call(*values: Any) -> Any:
                 keep: list = []
                 for i, (encode, value) in enumerate(zip(encoders, values, strict=True)):

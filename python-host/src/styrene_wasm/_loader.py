@@ -26,7 +26,6 @@ from wasmtime.component import Component, Linker
 from ._fastcall import FastFunc
 
 
-
 def _wasmtime_version() -> str:
     """The installed wasmtime-py version, from its dist-info directory name."""
     import wasmtime
@@ -34,7 +33,7 @@ def _wasmtime_version() -> str:
     site = Path(wasmtime.__file__).resolve().parent.parent
     for entry in os.scandir(site):
         if entry.name.startswith("wasmtime-") and entry.name.endswith(".dist-info"):
-            return entry.name[len("wasmtime-"):-len(".dist-info")]
+            return entry.name[len("wasmtime-") : -len(".dist-info")]
     # not installed from a wheel: the native library's identity still keys the cache
     lib = next(Path(wasmtime.__file__).parent.glob("*/_libwasmtime.*"))
     stat = lib.stat()
@@ -83,10 +82,23 @@ if TYPE_CHECKING:
 class Loaded:
     """The process-wide engine and compiled component."""
 
-    def __init__(self, engine: Engine, component: Component, linker: Linker, wasm: Path, artifact: Path,
-                 from_cache: bool, load_seconds: float) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        component: Component,
+        linker: Linker,
+        wasm: Path,
+        artifact: Path,
+        from_cache: bool,
+        load_seconds: float,
+    ) -> None:
         self.engine, self.component, self.linker = engine, component, linker
-        self.wasm, self.artifact, self.from_cache, self.load_seconds = wasm, artifact, from_cache, load_seconds
+        self.wasm, self.artifact, self.from_cache, self.load_seconds = (
+            wasm,
+            artifact,
+            from_cache,
+            load_seconds,
+        )
         self.epoch = [0]  # ticks of the epoch thread, read without a lock (an int read is atomic)
 
 

@@ -21,7 +21,9 @@ def unavailable_reason() -> str | None:
             if _reason is not None:
                 import logging  # only when there is something to say: it costs milliseconds to import
 
-                logging.getLogger("styrene_wasm").warning("styrene.wasm not used, falling back to styrened's pure-Python modules: %s", _reason)
+                logging.getLogger("styrene_wasm").warning(
+                    "styrene.wasm not used, falling back to styrened's pure-Python modules: %s", _reason
+                )
             _decided = True
     return _reason
 
@@ -36,6 +38,6 @@ def _probe() -> str | None:
     try:
         _loader.load()
         _loader.instance()
-    except Exception as e:  # noqa: BLE001 - any failure to load means: use the fallback
+    except Exception as e:
         return f"{type(e).__name__}: {e}"
     return None

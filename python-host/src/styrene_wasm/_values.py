@@ -19,7 +19,7 @@ from typing import Any
 try:  # msgpack's own classes, so values compare equal to what styrened returns
     from msgpack import ExtType, Timestamp
 except ImportError:  # pragma: no cover - msgpack is optional
-    ExtType = namedtuple("ExtType", "code data")  # type: ignore[misc]  # noqa: PYI024
+    ExtType = namedtuple("ExtType", "code data")  # type: ignore[misc]
 
     class Timestamp:  # type: ignore[no-redef]
         """A MessagePack timestamp (seconds, nanoseconds)."""
@@ -31,7 +31,9 @@ except ImportError:  # pragma: no cover - msgpack is optional
 
         def __eq__(self, other: object) -> bool:
             return isinstance(other, Timestamp) and (self.seconds, self.nanoseconds) == (
-                other.seconds, other.nanoseconds)
+                other.seconds,
+                other.nanoseconds,
+            )
 
         def __hash__(self) -> int:
             return hash((self.seconds, self.nanoseconds))

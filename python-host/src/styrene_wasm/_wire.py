@@ -69,8 +69,16 @@ class PayloadDecodeError(StyreneWireError):
 
 # `error-code` cases, in WIT order, to the class styrened raises for each
 _ERROR_CLASS_NAMES = (
-    "InvalidPrefixError", "InvalidPrefixError", "UnsupportedVersionError", "InvalidMessageTypeError",
-    "InvalidPrefixError", "ValueError", "ValueError", "ValueError", "PayloadDecodeError", "ValueError",
+    "InvalidPrefixError",
+    "InvalidPrefixError",
+    "UnsupportedVersionError",
+    "InvalidMessageTypeError",
+    "InvalidPrefixError",
+    "ValueError",
+    "ValueError",
+    "ValueError",
+    "PayloadDecodeError",
+    "ValueError",
 )
 
 
@@ -118,8 +126,9 @@ def _decode(cls: type, data: bytes) -> Any:
     if not ok:
         _raise(header)
     version, message_type, request_id, offset = header
-    return cls(version=version, message_type=_members[message_type], payload=data[offset:],
-               request_id=request_id)
+    return cls(
+        version=version, message_type=_members[message_type], payload=data[offset:], request_id=request_id
+    )
 
 
 def _is_styrene_message(cls: type, data: bytes) -> bool:
@@ -170,8 +179,9 @@ def decode_payload(data: bytes) -> Any:
 
 
 def _envelope(message_type: int, payload: bytes, request_id: bytes | None) -> Any:
-    return StyreneEnvelope(version=STYRENE_VERSION, message_type=_members[message_type],
-                           payload=payload, request_id=request_id)
+    return StyreneEnvelope(
+        version=STYRENE_VERSION, message_type=_members[message_type], payload=payload, request_id=request_id
+    )
 
 
 def _zero(request_id: bytes | None) -> bytes:
@@ -180,6 +190,7 @@ def _zero(request_id: bytes | None) -> bytes:
 
 # The helpers: styrened's payload maps (key order is part of the bytes) and
 # request-id rules (pass-through, or "zero": missing/empty -> NO_CORRELATION).
+
 
 def create_ping(request_id: bytes | None = None) -> StyreneEnvelope:
     return _envelope(0x01, b"", request_id)
@@ -213,8 +224,9 @@ def create_exec(command: str, args: list[str], request_id: bytes | None = None) 
     return _envelope(0x40, encode_payload({"command": command, "args": args}), request_id)
 
 
-def create_exec_result(exit_code: int, stdout: str, stderr: str,
-                       request_id: bytes | None = None) -> StyreneEnvelope:
+def create_exec_result(
+    exit_code: int, stdout: str, stderr: str, request_id: bytes | None = None
+) -> StyreneEnvelope:
     payload = encode_payload({"exit_code": exit_code, "stdout": stdout, "stderr": stderr})
     return _envelope(0x60, payload, _zero(request_id))
 
@@ -223,8 +235,9 @@ def create_reboot(delay: int = 0, request_id: bytes | None = None) -> StyreneEnv
     return _envelope(0x41, encode_payload({"delay": delay}), request_id)
 
 
-def create_reboot_result(success: bool, message: str, scheduled_time: float | None = None,
-                         request_id: bytes | None = None) -> StyreneEnvelope:
+def create_reboot_result(
+    success: bool, message: str, scheduled_time: float | None = None, request_id: bytes | None = None
+) -> StyreneEnvelope:
     data: dict[str, Any] = {"success": success, "message": message}
     if scheduled_time is not None:
         data["scheduled_time"] = scheduled_time
@@ -235,8 +248,9 @@ def create_config_update(updates: dict[str, Any], request_id: bytes | None = Non
     return _envelope(0x42, encode_payload({"updates": updates}), request_id)
 
 
-def create_config_result(success: bool, message: str, updated_keys: list[str],
-                         request_id: bytes | None = None) -> StyreneEnvelope:
+def create_config_result(
+    success: bool, message: str, updated_keys: list[str], request_id: bytes | None = None
+) -> StyreneEnvelope:
     payload = encode_payload({"success": success, "message": message, "updated_keys": updated_keys})
     return _envelope(0x62, payload, _zero(request_id))
 
@@ -245,8 +259,13 @@ def create_self_update(version: str | None = None, request_id: bytes | None = No
     return _envelope(0x46, encode_payload({"version": version}), request_id)
 
 
-def create_self_update_result(success: bool, message: str, old_version: str, new_version: str | None = None,
-                              request_id: bytes | None = None) -> StyreneEnvelope:
+def create_self_update_result(
+    success: bool,
+    message: str,
+    old_version: str,
+    new_version: str | None = None,
+    request_id: bytes | None = None,
+) -> StyreneEnvelope:
     data: dict[str, Any] = {"success": success, "message": message, "old_version": old_version}
     if new_version is not None:
         data["new_version"] = new_version
@@ -265,21 +284,33 @@ def create_inbox_query(limit: int = 50, request_id: bytes | None = None) -> Styr
     return _envelope(0x44, encode_payload({"limit": limit}), request_id)
 
 
-def create_inbox_response(conversations: list[dict[str, Any]], request_id: bytes | None = None) -> StyreneEnvelope:
+def create_inbox_response(
+    conversations: list[dict[str, Any]], request_id: bytes | None = None
+) -> StyreneEnvelope:
     return _envelope(0x64, encode_payload({"conversations": conversations}), _zero(request_id))
 
 
-def create_messages_query(peer_hash: str, limit: int = 50, request_id: bytes | None = None) -> StyreneEnvelope:
+def create_messages_query(
+    peer_hash: str, limit: int = 50, request_id: bytes | None = None
+) -> StyreneEnvelope:
     return _envelope(0x45, encode_payload({"peer_hash": peer_hash, "limit": limit}), request_id)
 
 
-def create_messages_response(messages: list[dict[str, Any]], request_id: bytes | None = None) -> StyreneEnvelope:
+def create_messages_response(
+    messages: list[dict[str, Any]], request_id: bytes | None = None
+) -> StyreneEnvelope:
     return _envelope(0x65, encode_payload({"messages": messages}), _zero(request_id))
 
 
-def create_terminal_request(term_type: str = "xterm-256color", rows: int = 24, cols: int = 80,
-                            shell: str | None = None, command: str | None = None,
-                            args: list[str] | None = None, request_id: bytes | None = None) -> StyreneEnvelope:
+def create_terminal_request(
+    term_type: str = "xterm-256color",
+    rows: int = 24,
+    cols: int = 80,
+    shell: str | None = None,
+    command: str | None = None,
+    args: list[str] | None = None,
+    request_id: bytes | None = None,
+) -> StyreneEnvelope:
     data: dict[str, Any] = {"term_type": term_type, "rows": rows, "cols": cols}
     if shell is not None:
         data["shell"] = shell
@@ -290,8 +321,12 @@ def create_terminal_request(term_type: str = "xterm-256color", rows: int = 24, c
     return _envelope(0xC0, encode_payload(data), request_id)
 
 
-def create_terminal_accept(link_destination: str, session_id: bytes | None = None,
-                           request_id: bytes | None = None, identity_hash: str | None = None) -> StyreneEnvelope:
+def create_terminal_accept(
+    link_destination: str,
+    session_id: bytes | None = None,
+    request_id: bytes | None = None,
+    identity_hash: str | None = None,
+) -> StyreneEnvelope:
     effective_session_id = session_id if session_id is not None else request_id
     data: dict[str, Any] = {"link_destination": link_destination}
     if effective_session_id is not None:
@@ -311,30 +346,40 @@ def _with_session(data: dict[str, Any], session_id: bytes | None) -> dict[str, A
     return data
 
 
-def create_terminal_resize(rows: int, cols: int, session_id: bytes | None = None,
-                           request_id: bytes | None = None) -> StyreneEnvelope:
+def create_terminal_resize(
+    rows: int, cols: int, session_id: bytes | None = None, request_id: bytes | None = None
+) -> StyreneEnvelope:
     data = _with_session({"rows": rows, "cols": cols}, session_id)
     return _envelope(0xC3, encode_payload(data), _zero(request_id))
 
 
-def create_terminal_signal(signal: int, session_id: bytes | None = None,
-                           request_id: bytes | None = None) -> StyreneEnvelope:
+def create_terminal_signal(
+    signal: int, session_id: bytes | None = None, request_id: bytes | None = None
+) -> StyreneEnvelope:
     data = _with_session({"signal": signal}, session_id)
     return _envelope(0xC4, encode_payload(data), _zero(request_id))
 
 
-def create_terminal_close(session_id: bytes | None = None, request_id: bytes | None = None) -> StyreneEnvelope:
+def create_terminal_close(
+    session_id: bytes | None = None, request_id: bytes | None = None
+) -> StyreneEnvelope:
     return _envelope(0xC5, encode_payload(_with_session({}, session_id)), _zero(request_id))
 
 
-def create_terminal_closed(exit_code: int, reason: str = "exited", session_id: bytes | None = None,
-                           request_id: bytes | None = None) -> StyreneEnvelope:
+def create_terminal_closed(
+    exit_code: int, reason: str = "exited", session_id: bytes | None = None, request_id: bytes | None = None
+) -> StyreneEnvelope:
     data = _with_session({"exit_code": exit_code, "reason": reason}, session_id)
     return _envelope(0xC6, encode_payload(data), _zero(request_id))
 
 
-def create_file_offer(filename: str, size: int, mime_type: str | None = None, checksum_sha256: str | None = None,
-                      request_id: bytes | None = None) -> StyreneEnvelope:
+def create_file_offer(
+    filename: str,
+    size: int,
+    mime_type: str | None = None,
+    checksum_sha256: str | None = None,
+    request_id: bytes | None = None,
+) -> StyreneEnvelope:
     data: dict[str, Any] = {"filename": filename, "size": size}
     if mime_type is not None:
         data["mime_type"] = mime_type

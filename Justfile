@@ -1,0 +1,60 @@
+# styrene-wasm tasks. `scripts/bootstrap` installs what these need.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# compiled components are cached inside the checkout, never in $HOME
+export STYRENE_CACHE_DIR := justfile_directory() / "target/styrene-cache"
+
+python := justfile_directory() / ".venv/bin/python"
+wasm := "target/wasm32-wasip2/release/styrene.wasm"
+
+# list the tasks
+default:
+    @just --list
+
+# styrene.wasm (size-tuned release build), the native host, and the wheel's copy of the component
+build:
+    cargo build --target wasm32-wasip2 --release -p styrene
+    mkdir -p dist
+    cp {{wasm}} dist/styrene.wasm
+    cp {{wasm}} python-host/src/styrene_wasm/styrene.wasm
+    cargo build --profile native -p styrene-host
+    @echo "styrene.wasm: $(stat -c %s dist/styrene.wasm) bytes"
+
+# every test: Rust natively, the component inside wasmtime, the Python dual-run suite
+test: build vectors-check
+    cargo test --profile native --workspace --exclude styrene
+    cargo test --target wasm32-wasip2 -p styrene
+    {{python}} -m pytest python-host/tests
+
+# the same envelope from styrened, decoded by the component from Python and from the Rust host
+demo: build
+    {{python}} scripts/demo.py
+
+# the numbers: Python host and Rust host, side by side with their baselines
+bench: build
+    {{python}} python-host/bench/bench_wire.py
+    cargo bench --profile native -p styrene-host --bench wire
+
+# regenerate the golden vectors by running styrened 0.18.0
+vectors:
+    {{python}} tests/vectors/generate_wire.py
+
+# check that the committed vectors are exactly what styrened produces now
+vectors-check:
+    tmp=$(mktemp -d) && cp tests/vectors/wire.json.gz "$tmp/committed.gz" \
+      && {{python}} tests/vectors/generate_wire.py >/dev/null \
+      && cmp tests/vectors/wire.json.gz "$tmp/committed.gz" \
+      || { cp "$tmp/committed.gz" tests/vectors/wire.json.gz; echo "golden vectors differ from styrened's output"; exit 1; }
+
+# the pure-Python wheel that carries styrene.wasm
+wheel: build
+    {{python}} -m pip wheel --no-deps --no-build-isolation -w dist python-host
+
+# formatting, clippy (native and wasm), ruff
+lint:
+    cargo fmt --all --check
+    cargo clippy --profile native --workspace --exclude styrene --all-targets -- -D warnings
+    cargo clippy --target wasm32-wasip2 -p styrene --all-targets -- -D warnings
+    {{python}} -m ruff check python-host scripts tests
+    {{python}} -m ruff format --check python-host scripts tests

@@ -1,0 +1,433 @@
+//! The component through the native host: golden vectors, bad input, traps,
+//! the artifact cache and threads. Needs `styrene.wasm` built first
+//! (`just build`); `STYRENE_WASM` overrides where it is looked for.
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use styrene_host::wire::{ErrorCode, ExtValue, TerminalRequest, Timestamp, ValueNode, WireError};
+use styrene_host::{HostError, Limits, Runtime, Styrene};
+use styrene_vectors::{hex, nodes, runs, section};
+use styrene_wire::Node;
+
+fn wasm_path() -> PathBuf {
+    std::env::var_os("STYRENE_WASM").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/wasm32-wasip2/release/styrene.wasm")
+    })
+}
+
+fn cache_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("component-cache")
+}
+
+fn runtime() -> &'static Runtime {
+    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        Runtime::load(&wasm_path(), &cache_dir(), Limits::default()).expect("styrene.wasm loads")
+    })
+}
+
+fn to_wit(node: Node) -> ValueNode {
+    match node {
+        Node::Nil => ValueNode::Nil,
+        Node::Bool(b) => ValueNode::Boolean(b),
+        Node::Int(v) => ValueNode::Integer(v),
+        Node::Uint(v) => ValueNode::Unsigned(v),
+        Node::Float(v) => ValueNode::Float(v),
+        Node::Str(s) => ValueNode::Text(s),
+        Node::Bin(b) => ValueNode::Binary(b),
+        Node::Array(n) => ValueNode::Array(n),
+        Node::Map(n) => ValueNode::Mapping(n),
+        Node::Ext(type_code, data) => ValueNode::Ext(ExtValue { type_code, data }),
+        Node::Timestamp { seconds, nanoseconds } => ValueNode::Timestamp(Timestamp { seconds, nanoseconds }),
+    }
+}
+
+fn wit_nodes(tagged: &Value) -> Vec<ValueNode> {
+    nodes(tagged).into_iter().map(to_wit).collect()
+}
+
+fn same(a: &[ValueNode], b: &[ValueNode]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| match (x, y) {
+            (ValueNode::Float(p), ValueNode::Float(q)) => p.to_bits() == q.to_bits(),
+            _ => x == y,
+        })
+}
+
+fn class(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::MessageTooShort | ErrorCode::InvalidPrefix | ErrorCode::V2TooShort => "InvalidPrefixError",
+        ErrorCode::UnsupportedVersion => "UnsupportedVersionError",
+        ErrorCode::UnknownMessageType => "InvalidMessageTypeError",
+        ErrorCode::PayloadDecode => "PayloadDecodeError",
+        _ => "ValueError",
+    }
+}
+
+fn expect_wire_error(case: &Value, got: HostError) {
+    let HostError::Wire(WireError { code, message }) = got else { panic!("{}: {got}", case) };
+    assert_eq!(class(code), case["error"]["class"], "{}", case);
+    assert_eq!(message, case["error"]["message"].as_str().unwrap(), "{}", case);
+}
+
+#[test]
+fn message_types_match() {
+    let mut styrene = runtime().instantiate().unwrap();
+    let got: Vec<(String, u8)> =
+        styrene.message_types().unwrap().into_iter().map(|t| (t.name, t.value)).collect();
+    let want: Vec<(String, u8)> = section("message_types")
+        .iter()
+        .map(|t| (t["name"].as_str().unwrap().to_owned(), t["value"].as_u64().unwrap() as u8))
+        .collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn envelope_decode_vectors() {
+    let mut styrene = runtime().instantiate().unwrap();
+    for case in section("envelope_decode") {
+        let data = runs(&case["input"]);
+        match styrene.decode_envelope(&data) {
+            Ok(env) => {
+                let ok = &case["ok"];
+                assert_eq!(env.version as u64, ok["version"].as_u64().unwrap());
+                assert_eq!(env.message_type as u64, ok["message_type"].as_u64().unwrap());
+                assert_eq!(
+                    env.request_id.as_deref().map(hex::encode),
+                    ok["request_id"].as_str().map(str::to_owned)
+                );
+                assert_eq!(env.payload.len() as u64, ok["payload_length"].as_u64().unwrap());
+                assert_eq!(styrene.encode_envelope(&env).unwrap(), data);
+                let header = styrene.decode_header(&data).unwrap();
+                assert_eq!(&data[header.payload_offset as usize..], &env.payload[..]);
+            }
+            Err(e) => expect_wire_error(case, e),
+        }
+    }
+}
+
+#[test]
+fn envelope_construct_vectors() {
+    let mut styrene = runtime().instantiate().unwrap();
+    for case in section("envelope_construct") {
+        let rid = case["request_id"].as_str().map(hex);
+        let made = styrene.new_envelope(
+            case["version"].as_u64().unwrap() as u8,
+            case["message_type"].as_u64().unwrap() as u8,
+            &runs(&case["payload"]),
+            rid.as_deref(),
+        );
+        match made {
+            Ok(env) => {
+                let mut want = runs(&case["encoded"]);
+                if env.version == 2 && rid.is_none() {
+                    want[13..29].copy_from_slice(env.request_id.as_deref().unwrap());
+                }
+                assert_eq!(styrene.encode_envelope(&env).unwrap(), want, "{}", case["name"]);
+            }
+            Err(e) => expect_wire_error(case, e),
+        }
+    }
+}
+
+#[test]
+fn payload_vectors() {
+    let mut styrene = runtime().instantiate().unwrap();
+    for case in section("payload_decode") {
+        match styrene.decode_payload(&runs(&case["input"])) {
+            Ok(got) => assert!(same(&got, &wit_nodes(&case["ok"])), "{}", case["name"]),
+            Err(e) => expect_wire_error(case, e),
+        }
+    }
+    for case in section("payload_encode") {
+        let got = styrene.encode_payload(&wit_nodes(&case["value"])).unwrap();
+        assert!(got == runs(&case["encoded"]), "{}", case["name"]);
+    }
+}
+
+#[test]
+fn interop_fixtures() {
+    let mut styrene = runtime().instantiate().unwrap();
+    for fixture in section("interop_fixtures") {
+        let wire = hex(fixture["wire"].as_str().unwrap());
+        let env = styrene.decode_envelope(&wire).unwrap();
+        assert_eq!(styrene.encode_envelope(&env).unwrap(), wire);
+        match styrene.decode_payload(&env.payload) {
+            Ok(value) => assert!(same(&value, &wit_nodes(&fixture["decoded_payload"]))),
+            Err(e) => assert_eq!(
+                e.to_string(),
+                format!("payload-decode: {}", fixture["payload_error"]["message"].as_str().unwrap())
+            ),
+        }
+    }
+}
+
+#[test]
+fn create_vectors() {
+    let mut styrene = runtime().instantiate().unwrap();
+    for case in section("create") {
+        let made = create(&mut styrene, case["function"].as_str().unwrap(), &case["kwargs"]);
+        match (made, case.get("error")) {
+            (Ok(env), None) => {
+                let want = &case["envelope"];
+                assert_eq!(env.message_type as u64, want["message_type"].as_u64().unwrap(), "{case}");
+                assert_eq!(hex::encode(&env.payload), want["payload"].as_str().unwrap(), "{case}");
+                if want["request_id"] == "random" {
+                    assert_eq!(env.request_id.as_ref().map(Vec::len), Some(16));
+                } else {
+                    assert_eq!(
+                        hex::encode(styrene.encode_envelope(&env).unwrap()),
+                        case["encoded"].as_str().unwrap()
+                    );
+                }
+            }
+            (Err(e), Some(_)) => expect_wire_error(case, e),
+            (got, _) => panic!("{case}: {got:?}"),
+        }
+    }
+}
+
+/// Calls a `create-*` export with styrened's keyword arguments and defaults.
+fn create(
+    s: &mut Styrene<'_>,
+    function: &str,
+    kw: &Value,
+) -> Result<styrene_host::wire::Envelope, HostError> {
+    let scalar = |k: &str| kw.get(k).map(|v| nodes(v).remove(0));
+    let text = |k: &str| match scalar(k) {
+        Some(Node::Str(s)) => Some(s),
+        _ => None,
+    };
+    let int = |k: &str, default: i64| match scalar(k) {
+        Some(Node::Int(v)) => v,
+        _ => default,
+    };
+    let flag = |k: &str| scalar(k) == Some(Node::Bool(true));
+    let bin = |k: &str| match scalar(k) {
+        Some(Node::Bin(b)) => Some(b),
+        _ => None,
+    };
+    let tree = |k: &str| wit_nodes(&kw[k]);
+    let strs = |k: &str| -> Vec<String> {
+        nodes(&kw[k]).into_iter().skip(1).map(|n| if let Node::Str(s) = n { s } else { panic!() }).collect()
+    };
+    let items = |k: &str| -> Vec<Vec<ValueNode>> {
+        let all = nodes(&kw[k]);
+        let mut out = Vec::new();
+        let mut i = 1;
+        while i < all.len() {
+            let start = i;
+            let mut need = 1u64;
+            while need > 0 {
+                need = need - 1
+                    + match all[i] {
+                        Node::Array(n) => n as u64,
+                        Node::Map(n) => 2 * n as u64,
+                        _ => 0,
+                    };
+                i += 1;
+            }
+            out.push(all[start..i].iter().cloned().map(to_wit).collect());
+        }
+        out
+    };
+    let rid = bin("request_id");
+    let rid = rid.as_deref();
+    let session = bin("session_id");
+    let session = session.as_deref();
+    type Export = styrene_host::bindings::exports::styrene::core::wire::Guest;
+    type Made = wasmtime::Result<Result<styrene_host::wire::Envelope, WireError>>;
+    let mut call = |f: &dyn Fn(&Export, &mut wasmtime::Store<styrene_host::State>) -> Made| {
+        Ok(s.with_wire(|g, st| f(g, st))??)
+    };
+    match function {
+        "create_ping" => call(&|g, st| g.call_create_ping(st, rid)),
+        "create_pong" => call(&|g, st| g.call_create_pong(st, rid)),
+        "create_status_request" => call(&|g, st| g.call_create_status_request(st, rid)),
+        "create_status_response" => {
+            call(&|g, st| g.call_create_status_response(st, &tree("status_data"), rid))
+        }
+        "create_chat" => call(&|g, st| g.call_create_chat(st, &text("message").unwrap(), rid)),
+        "create_announce" => call(&|g, st| g.call_create_announce(st, &tree("identity_data"))),
+        "create_error" => {
+            call(&|g, st| g.call_create_error(st, int("error_code", 0), &text("message").unwrap(), rid))
+        }
+        "create_exec" => call(&|g, st| g.call_create_exec(st, &text("command").unwrap(), &strs("args"), rid)),
+        "create_exec_result" => call(&|g, st| {
+            g.call_create_exec_result(
+                st,
+                int("exit_code", 0),
+                &text("stdout").unwrap(),
+                &text("stderr").unwrap(),
+                rid,
+            )
+        }),
+        "create_reboot" => call(&|g, st| g.call_create_reboot(st, int("delay", 0), rid)),
+        "create_reboot_result" => {
+            let when = match scalar("scheduled_time") {
+                Some(Node::Float(f)) => Some(f),
+                _ => None,
+            };
+            call(&|g, st| {
+                g.call_create_reboot_result(st, flag("success"), &text("message").unwrap(), when, rid)
+            })
+        }
+        "create_config_update" => call(&|g, st| g.call_create_config_update(st, &tree("updates"), rid)),
+        "create_config_result" => call(&|g, st| {
+            g.call_create_config_result(
+                st,
+                flag("success"),
+                &text("message").unwrap(),
+                &strs("updated_keys"),
+                rid,
+            )
+        }),
+        "create_self_update" => call(&|g, st| g.call_create_self_update(st, text("version").as_deref(), rid)),
+        "create_self_update_result" => call(&|g, st| {
+            g.call_create_self_update_result(
+                st,
+                flag("success"),
+                &text("message").unwrap(),
+                &text("old_version").unwrap(),
+                text("new_version").as_deref(),
+                rid,
+            )
+        }),
+        "create_provision" => call(&|g, st| g.call_create_provision(st, &text("adapter").unwrap(), rid)),
+        "create_provision_result" => call(&|g, st| g.call_create_provision_result(st, &tree("result"), rid)),
+        "create_inbox_query" => call(&|g, st| g.call_create_inbox_query(st, int("limit", 50), rid)),
+        "create_inbox_response" => {
+            call(&|g, st| g.call_create_inbox_response(st, &items("conversations"), rid))
+        }
+        "create_messages_query" => call(&|g, st| {
+            g.call_create_messages_query(st, &text("peer_hash").unwrap(), int("limit", 50), rid)
+        }),
+        "create_messages_response" => {
+            call(&|g, st| g.call_create_messages_response(st, &items("messages"), rid))
+        }
+        "create_terminal_request" => {
+            let req = TerminalRequest {
+                term_type: text("term_type").unwrap_or_else(|| "xterm-256color".into()),
+                rows: int("rows", 24),
+                cols: int("cols", 80),
+                shell: text("shell"),
+                command: text("command"),
+                args: kw.get("args").map(|_| strs("args")),
+            };
+            call(&|g, st| g.call_create_terminal_request(st, &req, rid))
+        }
+        "create_terminal_accept" => call(&|g, st| {
+            g.call_create_terminal_accept(
+                st,
+                &text("link_destination").unwrap(),
+                session,
+                rid,
+                text("identity_hash").as_deref(),
+            )
+        }),
+        "create_terminal_reject" => {
+            call(&|g, st| g.call_create_terminal_reject(st, &text("reason").unwrap(), int("code", 1), rid))
+        }
+        "create_terminal_resize" => {
+            call(&|g, st| g.call_create_terminal_resize(st, int("rows", 0), int("cols", 0), session, rid))
+        }
+        "create_terminal_signal" => {
+            call(&|g, st| g.call_create_terminal_signal(st, int("signal", 0), session, rid))
+        }
+        "create_terminal_close" => call(&|g, st| g.call_create_terminal_close(st, session, rid)),
+        "create_terminal_closed" => call(&|g, st| {
+            let reason = text("reason").unwrap_or_else(|| "exited".into());
+            g.call_create_terminal_closed(st, int("exit_code", 0), &reason, session, rid)
+        }),
+        "create_file_offer" => call(&|g, st| {
+            g.call_create_file_offer(
+                st,
+                &text("filename").unwrap(),
+                int("size", 0),
+                text("mime_type").as_deref(),
+                text("checksum_sha256").as_deref(),
+                rid,
+            )
+        }),
+        "create_file_accept" => call(&|g, st| g.call_create_file_accept(st, int("max_size", 0), rid)),
+        other => panic!("no helper {other}"),
+    }
+}
+
+#[test]
+fn random_bytes_never_trap() {
+    // a fixed xorshift stream: reproducible, and enough to walk every decoder branch
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut styrene = runtime().instantiate().unwrap();
+    for round in 0..3000 {
+        let len = (next() % 96) as usize;
+        let mut data: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+        if round % 3 == 0 {
+            data.splice(0..0, b"styrene.io:\x02".iter().copied());
+        }
+        let errors = [styrene.decode_envelope(&data).err(), styrene.decode_payload(&data).err()];
+        for e in errors.into_iter().flatten() {
+            assert!(matches!(e, HostError::Wire(_)), "input {} gave {e}", hex::encode(&data));
+        }
+    }
+    assert_eq!(styrene.recoveries, 0);
+}
+
+#[test]
+fn a_trap_is_reported_and_the_instance_replaced() {
+    let limits = Limits { memory_bytes: 2 << 20, ..Limits::default() };
+    let runtime = Runtime::load(&wasm_path(), &cache_dir(), limits).unwrap();
+    let mut styrene = runtime.instantiate().unwrap();
+    let echo = |s: &mut Styrene<'_>, data: &[u8]| s.echo(data);
+    assert_eq!(echo(&mut styrene, b"small").unwrap(), b"small");
+    let err = echo(&mut styrene, &vec![0u8; 4 << 20]).unwrap_err();
+    assert!(matches!(err, HostError::Trap(_)), "{err}");
+    assert_eq!(styrene.recoveries, 1);
+    assert_eq!(echo(&mut styrene, b"still serving").unwrap(), b"still serving");
+    assert!(styrene.decode_envelope(b"styrene.io:\x01\x01").is_ok());
+}
+
+#[test]
+fn the_second_load_comes_from_the_cache() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("cache-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let first = Runtime::load(&wasm_path(), &dir, Limits::default()).unwrap();
+    assert!(!first.from_cache());
+    let second = Runtime::load(&wasm_path(), &dir, Limits::default()).unwrap();
+    assert!(second.from_cache());
+    assert_eq!(first.artifact_path(), second.artifact_path());
+    // replace the file (as a crash mid-copy would leave it), never truncate it in
+    // place: the loaded runtimes map it
+    let tmp = dir.join("corrupt.tmp");
+    std::fs::write(&tmp, b"corrupt").unwrap();
+    std::fs::rename(&tmp, second.artifact_path()).unwrap();
+    let third = Runtime::load(&wasm_path(), &dir, Limits::default()).unwrap();
+    assert!(!third.from_cache(), "a corrupt artifact is recompiled");
+    assert!(third.instantiate().unwrap().version().is_ok());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn instances_on_many_threads() {
+    let runtime = runtime();
+    std::thread::scope(|scope| {
+        for t in 0..4u8 {
+            scope.spawn(move || {
+                let mut styrene = runtime.instantiate().unwrap();
+                for i in 0..500u32 {
+                    let payload = [0x91, (i % 100) as u8];
+                    let env = styrene.new_envelope(2, 0x20, &payload, Some(&[t; 16])).unwrap();
+                    let bytes = styrene.encode_envelope(&env).unwrap();
+                    assert_eq!(styrene.decode_envelope(&bytes).unwrap(), env);
+                }
+            });
+        }
+    });
+}
