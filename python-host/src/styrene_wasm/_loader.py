@@ -42,8 +42,8 @@ def _wasmtime_version() -> str:
 
 WASMTIME_VERSION = _wasmtime_version()
 MEMORY_LIMIT = 64 << 20  # bytes of linear memory per instance
-EPOCH_TICK = 0.01  # seconds per epoch tick
-DEADLINE_TICKS = 100  # a call may run about one second
+EPOCH_TICK = 0.05  # seconds per epoch tick (the ticker thread wakes this often and takes the GIL)
+DEADLINE_TICKS = 20  # a call may run about one second
 _REFRESH_TICKS = DEADLINE_TICKS // 2
 
 
