@@ -213,24 +213,11 @@ fn create(
         nodes(&kw[k]).into_iter().skip(1).map(|n| if let Node::Str(s) = n { s } else { panic!() }).collect()
     };
     let items = |k: &str| -> Vec<Vec<ValueNode>> {
-        let all = nodes(&kw[k]);
-        let mut out = Vec::new();
-        let mut i = 1;
-        while i < all.len() {
-            let start = i;
-            let mut need = 1u64;
-            while need > 0 {
-                need = need - 1
-                    + match all[i] {
-                        Node::Array(n) => n as u64,
-                        Node::Map(n) => 2 * n as u64,
-                        _ => 0,
-                    };
-                i += 1;
-            }
-            out.push(all[start..i].iter().cloned().map(to_wit).collect());
-        }
-        out
+        let array = nodes(&kw[k]);
+        styrene_wire::msgpack::array_items(&array)
+            .into_iter()
+            .map(|item| item.iter().cloned().map(to_wit).collect())
+            .collect()
     };
     let rid = bin("request_id");
     let rid = rid.as_deref();
@@ -377,6 +364,19 @@ fn random_bytes_never_trap() {
             assert!(matches!(e, HostError::Wire(_)), "input {} gave {e}", hex::encode(&data));
         }
     }
+    assert_eq!(styrene.recoveries, 0);
+}
+
+#[test]
+fn oversized_inputs_get_typed_errors() {
+    let mut styrene = runtime().instantiate().unwrap();
+    let mut big = b"styrene.io:\x02\x24".to_vec();
+    big.resize(1 << 20, 0xab);
+    let Err(HostError::Wire(e)) = styrene.decode_envelope(&big) else { panic!("1 MiB envelope accepted") };
+    assert_eq!(e.code, ErrorCode::PayloadTooLarge);
+    assert_eq!(e.message, format!("payload too large: {} > 262144", (1 << 20) - 29));
+    let Err(HostError::Wire(e)) = styrene.decode_payload(&big) else { panic!("1 MiB payload accepted") };
+    assert_eq!(e.message, format!("Payload too large: {} > 262144", 1 << 20));
     assert_eq!(styrene.recoveries, 0);
 }
 

@@ -169,23 +169,38 @@ fn key_identity(node: &Node) -> (bool, &[u8]) {
     }
 }
 
+/// The index just past the subtree (one value with everything nested in it)
+/// that starts at `start`.
+pub fn subtree_end(nodes: &[Node], start: usize) -> usize {
+    let mut need: u64 = 1;
+    let mut i = start;
+    while need > 0 {
+        need = need - 1
+            + match nodes[i] {
+                Node::Array(n) => n as u64,
+                Node::Map(n) => 2 * n as u64,
+                _ => 0,
+            };
+        i += 1;
+    }
+    i
+}
+
+/// The items of an array value (`nodes[0]` is the `Array` node), each as its own node list.
+pub fn array_items(nodes: &[Node]) -> Vec<&[Node]> {
+    let mut items = Vec::new();
+    let mut at = 1;
+    while at < nodes.len() {
+        let end = subtree_end(nodes, at);
+        items.push(&nodes[at..end]);
+        at = end;
+    }
+    items
+}
+
 /// Rebuilds a tree whose maps repeat keys the way a Python dict keeps them:
 /// one entry per key, at the first key's position, with the last value.
 fn merge_duplicate_keys(nodes: &[Node]) -> Vec<Node> {
-    fn subtree_end(nodes: &[Node], start: usize) -> usize {
-        let mut need: u64 = 1;
-        let mut i = start;
-        while need > 0 {
-            need = need - 1
-                + match nodes[i] {
-                    Node::Array(n) => n as u64,
-                    Node::Map(n) => 2 * n as u64,
-                    _ => 0,
-                };
-            i += 1;
-        }
-        i
-    }
     fn copy(nodes: &[Node], at: usize, out: &mut Vec<Node>) -> usize {
         match nodes[at] {
             Node::Array(n) => {

@@ -159,7 +159,9 @@ fn call(function: &str, kw: &Value) -> Result<Envelope, WireError> {
             .collect()
     };
     // a list of maps: split the array's items into their own node lists
-    let trees = |k: &str| -> Vec<Vec<Node>> { split_items(&tree(k)) };
+    let trees = |k: &str| -> Vec<Vec<Node>> {
+        msgpack::array_items(&tree(k)).into_iter().map(<[Node]>::to_vec).collect()
+    };
     let rid = bin("request_id");
     let fresh = &mut || FIXED_RID;
     match function {
@@ -244,25 +246,4 @@ fn call(function: &str, kw: &Value) -> Result<Envelope, WireError> {
         "create_file_accept" => create_file_accept(int("max_size", 0), rid),
         other => panic!("no helper {other}"),
     }
-}
-
-/// The items of an array node list, each as its own node list.
-fn split_items(array: &[Node]) -> Vec<Vec<Node>> {
-    let mut items = Vec::new();
-    let mut i = 1;
-    while i < array.len() {
-        let start = i;
-        let mut need = 1u64;
-        while need > 0 {
-            need = need - 1
-                + match array[i] {
-                    Node::Array(n) => n as u64,
-                    Node::Map(n) => 2 * n as u64,
-                    _ => 0,
-                };
-            i += 1;
-        }
-        items.push(array[start..i].to_vec());
-    }
-    items
 }
