@@ -8,20 +8,34 @@ use std::sync::OnceLock;
 use styrene_wire::Node;
 
 const WIRE_GZ: &[u8] = include_bytes!("../../../tests/vectors/wire.json.gz");
+const NODES_GZ: &[u8] = include_bytes!("../../../tests/vectors/nodes.json.gz");
+
+fn parse(gz: &[u8]) -> Value {
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(gz).read_to_string(&mut text).expect("vectors are gzip");
+    serde_json::from_str(&text).expect("vectors are JSON")
+}
 
 /// The parsed `wire.json.gz`.
 pub fn wire() -> &'static Value {
     static WIRE: OnceLock<Value> = OnceLock::new();
-    WIRE.get_or_init(|| {
-        let mut text = String::new();
-        flate2::read::GzDecoder::new(WIRE_GZ).read_to_string(&mut text).expect("vectors are gzip");
-        serde_json::from_str(&text).expect("vectors are JSON")
-    })
+    WIRE.get_or_init(|| parse(WIRE_GZ))
 }
 
-/// The cases of one section, e.g. `"payload_decode"`.
+/// The parsed `nodes.json.gz`.
+pub fn nodes_vectors() -> &'static Value {
+    static NODES: OnceLock<Value> = OnceLock::new();
+    NODES.get_or_init(|| parse(NODES_GZ))
+}
+
+/// The cases of one section of the wire vectors, e.g. `"payload_decode"`.
 pub fn section(name: &str) -> &'static [Value] {
     wire()[name].as_array().unwrap_or_else(|| panic!("no section {name}"))
+}
+
+/// The cases of one section of the node vectors, e.g. `"parse"`.
+pub fn nodes_section(name: &str) -> &'static [Value] {
+    nodes_vectors()[name].as_array().unwrap_or_else(|| panic!("no section {name}"))
 }
 
 /// Bytes from `[["<hex>", repeat], ...]` runs.
