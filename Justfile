@@ -39,13 +39,22 @@ bench: build
 # regenerate the golden vectors by running styrened 0.18.0
 vectors:
     {{python}} tests/vectors/generate_wire.py
+    {{python}} tests/vectors/generate_nodes.py
 
 # check that the committed vectors are exactly what styrened produces now
 vectors-check:
-    tmp=$(mktemp -d) && cp tests/vectors/wire.json.gz "$tmp/committed.gz" \
-      && {{python}} tests/vectors/generate_wire.py >/dev/null \
-      && cmp tests/vectors/wire.json.gz "$tmp/committed.gz" \
-      || { cp "$tmp/committed.gz" tests/vectors/wire.json.gz; echo "golden vectors differ from styrened's output"; exit 1; }
+    #!/usr/bin/env bash
+    set -euo pipefail
+    tmp=$(mktemp -d)
+    for name in wire nodes; do
+        cp "tests/vectors/$name.json.gz" "$tmp/$name.json.gz"
+        {{python}} "tests/vectors/generate_$name.py" >/dev/null
+        if ! cmp -s "tests/vectors/$name.json.gz" "$tmp/$name.json.gz"; then
+            cp "$tmp/$name.json.gz" "tests/vectors/$name.json.gz"
+            echo "tests/vectors/$name.json.gz differs from what styrened produces now"
+            exit 1
+        fi
+    done
 
 # the pure-Python wheel that carries styrene.wasm
 wheel: build

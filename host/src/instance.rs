@@ -131,6 +131,17 @@ impl<'r> Styrene<'r> {
         Ok(self.call(|b, s| b.styrene_core_wire().call_encode_payload(s, value))??)
     }
 
+    /// Any `nodes` export, through the generated bindings.
+    pub fn with_nodes<T>(
+        &mut self,
+        f: impl FnOnce(
+            &crate::bindings::exports::styrene::core::nodes::Guest,
+            &mut Store<State>,
+        ) -> wasmtime::Result<T>,
+    ) -> Result<T, HostError> {
+        self.call(|b, s| f(b.styrene_core_nodes(), s))
+    }
+
     /// Any other `wire` export, through the generated bindings.
     pub fn with_wire<T>(
         &mut self,

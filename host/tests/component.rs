@@ -431,3 +431,27 @@ fn instances_on_many_threads() {
         }
     });
 }
+
+#[test]
+fn announce_parsing_through_the_component() {
+    use styrene_host::bindings::exports::styrene::core::nodes::DeviceType;
+    let mut styrene = runtime().instantiate().unwrap();
+    let types = styrene.with_nodes(|n, s| n.call_device_types(s)).unwrap();
+    let by_name = |name: &str| types.iter().find(|t| t.name == name).map(|t| t.device_type);
+    assert_eq!(types.len(), 8);
+    for case in styrene_vectors::nodes_section("parse") {
+        let data = case["app_data"].as_str().map(hex);
+        let hint: Option<DeviceType> = case["hint"].as_str().and_then(by_name);
+        let got = styrene.with_nodes(|n, s| n.call_parse_announce_data(s, data.as_deref(), hint)).unwrap();
+        assert_eq!(got.name, case["result"][0].as_str().unwrap(), "{}", case["name"]);
+        assert_eq!(Some(got.device_type), by_name(case["result"][1].as_str().unwrap()), "{}", case["name"]);
+    }
+    let device = styrene
+        .with_nodes(|n, s| {
+            n.call_create_mesh_device(s, &"ab".repeat(16), &"cd".repeat(16), Some(b"rnode:R"), 1, None)
+        })
+        .unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    assert!((now - device.last_announce).abs() <= 2, "stamped by the host's wall clock");
+    assert_eq!(device.name, "R");
+}

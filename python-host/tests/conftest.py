@@ -14,6 +14,7 @@ import msgpack
 import pytest
 
 VECTORS = Path(__file__).resolve().parents[2] / "tests" / "vectors" / "wire.json.gz"
+NODE_VECTORS = VECTORS.with_name("nodes.json.gz")
 
 
 @pytest.fixture(params=["styrened", "component"])
@@ -28,9 +29,26 @@ def wire(request: pytest.FixtureRequest) -> Any:
     return _wire
 
 
+@pytest.fixture(params=["styrened", "component"])
+def mesh(request: pytest.FixtureRequest) -> Any:
+    if request.param == "styrened":
+        from styrened.models import mesh_device
+
+        return mesh_device
+    from styrene_wasm import _mesh_device
+
+    return _mesh_device
+
+
 @cache
 def vectors() -> dict[str, Any]:
     with gzip.open(VECTORS, "rt") as f:
+        return json.load(f)
+
+
+@cache
+def node_vectors() -> dict[str, Any]:
+    with gzip.open(NODE_VECTORS, "rt") as f:
         return json.load(f)
 
 

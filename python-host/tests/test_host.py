@@ -119,6 +119,34 @@ def test_activate_switches_styrened_to_the_component():
     assert result.stdout.split() == ["caught", "True", "True"]
 
 
+def test_activate_switches_mesh_device_to_the_component():
+    result = run_python(
+        "import styrened.services.node_store as store_module\n"
+        "from styrened.models import mesh_device as up\n"
+        "import styrene_wasm\n"
+        "from styrene_wasm import _mesh_device\n"
+        "assert styrene_wasm.activate()\n"
+        "assert up.create_mesh_device is _mesh_device.create_mesh_device\n"
+        "hub = up.DeviceType.HUB\n"
+        "device = up.create_mesh_device('ab' * 16, 'cd' * 16, b'styrene:h:1:rpc', aspect_hint=hub)\n"
+        "assert type(device) is up.MeshDevice and device.device_type is up.DeviceType.STYRENE_NODE\n"
+        "assert device.status is up.NodeStatus.ACTIVE and device.is_styrene_node\n"
+        "assert store_module.MeshDevice is up.MeshDevice\n"
+        "print(up.parse_announce_data(b'rnode:R')[1] is up.DeviceType.RNODE)\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True"]
+
+
+def test_mesh_device_fallback_when_disabled():
+    result = run_python(
+        "from styrene_wasm import mesh_device; from styrened.models import mesh_device as up;"
+        "print(mesh_device.IMPLEMENTATION, mesh_device.parse_announce_data is up.parse_announce_data)",
+        STYRENE_NATIVE="0",
+    )
+    assert result.stdout.split() == ["styrened", "True"], result.stderr
+
+
 def test_cli_decode_and_info():
     data = _wire.create_chat("hi", RID).encode().hex()
     decoded = subprocess.run(

@@ -37,7 +37,11 @@ def inputs() -> dict[str, bytes | None]:
         "styrene_colon": b"styrene:",
         "styrene_host_ver_caps": b"styrene:host1:0.18.0:rpc,chat",
         "styrene_bad_fp": b"styrene:host1:0.18.0::" + b"a" * 32 + b"::bad fp!",
-        "styrene_full": b"styrene:host:1.0:rpc,chat:" + b"ab" * 16 + b":hst:fp-1.2|x:" + b"cd" * 16 + b":extra",
+        "styrene_full": b"styrene:host:1.0:rpc,chat:"
+        + b"ab" * 16
+        + b":hst:fp-1.2|x:"
+        + b"cd" * 16
+        + b":extra",
         "styrene_spaces": b"  Styrene:Host:1  ",
         "styrene_empty_version": b"styrene:h::c",
         "styrene_cli": b"styrene:laptop:0.18.0:cli:::abc123",
@@ -102,7 +106,7 @@ def inputs() -> dict[str, bytes | None]:
         "lxmf_timestamp_bad_len": b"\x92\xc4\x01A\xd5\xff\x00\x00",
         "lxmf_timestamp_huge": b"\x92\xc4\x01A\xc7\x0c\xff" + b"\x00" * 4 + b"\x7f" + b"\xff" * 7,
         "lxmf_ext": b"\x92\xc4\x01A\xd4\x05\x01",
-        "lxmf_deep_64": pk([b"Deep", None]) [:-1] + b"\x91" * 64 + b"\xc0",
+        "lxmf_deep_64": pk([b"Deep", None])[:-1] + b"\x91" * 64 + b"\xc0",
         "pn_valid": pn(meta={1: b"PropNode"}),
         "pn_no_name": pn(),
         "pn_long_name": pn(meta={1: b"p" * 40}),
@@ -129,14 +133,17 @@ def inputs() -> dict[str, bytes | None]:
         "pn_extra_items": pn(meta={1: b"Extra"}, extra=(1, 2)),
         "pn_meta_list": pk([False, 1, True, 1, 1, [1, 2, 3], [1]]),
         "pn_first_is_name": pk([b"Named", 1, True, 1, 1, [1, 2, 3], {}]),
-        "pn_dict_top": b"\x87" + b"".join(pk(i) + pk(v) for i, v in enumerate([0, 1, True, 1, 1, [1, 2, 3], {}])),
+        "pn_dict_top": b"\x87"
+        + b"".join(pk(i) + pk(v) for i, v in enumerate([0, 1, True, 1, 1, [1, 2, 3], {}])),
     }
     rng = random.Random(0x5EED)
     for i in range(150):
         cases[f"random_{i}"] = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 24)))
     for i in range(100):
         head = rng.choice([0x90, 0x91, 0x92, 0x93, 0x97, 0x98, 0xDC])
-        body = bytes(rng.choice([0xC0, 0xC3, 0xC4, 0x01, 0x81, 0x91, 0xA1, 0x41, 0xCB, 0xD6, 0xFF]) for _ in range(12))
+        body = bytes(
+            rng.choice([0xC0, 0xC3, 0xC4, 0x01, 0x81, 0x91, 0xA1, 0x41, 0xCB, 0xD6, 0xFF]) for _ in range(12)
+        )
         cases[f"random_msgpack_{i}"] = bytes([head]) + body
     return cases
 
@@ -153,29 +160,60 @@ def main() -> None:
         for hint in hints:
             result = md.parse_announce_data(data, aspect_hint=hint)
             n, dtype, caps, ver, lxmf, short, fp, nn = result
-            parse.append({
-                "name": name,
-                "app_data": None if data is None else data.hex(),
-                "hint": hint_name(hint),
-                "result": [n, dtype.name, caps, ver, lxmf, short, fp, nn],
-            })
+            parse.append(
+                {
+                    "name": name,
+                    "app_data": None if data is None else data.hex(),
+                    "hint": hint_name(hint),
+                    "result": [n, dtype.name, caps, ver, lxmf, short, fp, nn],
+                }
+            )
+    # styrened calls _try_lxmf_parse only on array-looking data, but it is public
+    # enough (spec section 8.3) to pin down on every input
+    try_lxmf = []
+    for name, data in inputs().items():
+        if not data:
+            continue
+        for hint in (None, md.DeviceType.HUB):
+            result = md._try_lxmf_parse(data, hint)
+            try_lxmf.append(
+                {
+                    "name": name,
+                    "app_data": data.hex(),
+                    "hint": hint_name(hint),
+                    "result": None if result is None else [result[0], result[1].name],
+                }
+            )
+    fingerprints = [
+        {"raw": raw, "result": md._sanitize_fingerprint(raw)}
+        for raw in [None, "", "abc", "a" * 64, "a" * 65, "a.b_c|d-e", "bad fp", "fé", "x\n"]
+    ]
     create = []
     for name, data in list(inputs().items())[:40]:
         device = md.create_mesh_device("ab" * 16, "cd" * 16, data)
-        create.append({"name": name, "app_data": None if data is None else data.hex(),
-                       "device_name": device.name, "device_type": device.device_type.name})
+        create.append(
+            {
+                "name": name,
+                "app_data": None if data is None else data.hex(),
+                "device_name": device.name,
+                "device_type": device.device_type.name,
+            }
+        )
     vectors = {
         "generator": "tests/vectors/generate_nodes.py",
         "styrened": styrened.__version__,
         "device_types": [{"name": t.name, "value": t.value} for t in md.DeviceType],
         "node_statuses": [{"name": s.name, "value": s.value} for s in md.NodeStatus],
         "parse": parse,
+        "try_lxmf": try_lxmf,
+        "fingerprints": fingerprints,
         "create": create,
     }
     text = (json.dumps(vectors, indent=1) + "\n").encode()
     with OUT.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as gz:
         gz.write(text)
-    print(f"wrote {OUT} ({OUT.stat().st_size} bytes, {len(parse)} parse cases) from styrened {styrened.__version__}")
+    size = OUT.stat().st_size
+    print(f"wrote {OUT} ({size} bytes, {len(parse)} parse cases) from styrened {styrened.__version__}")
 
 
 if __name__ == "__main__":

@@ -47,10 +47,13 @@ const NAME_LIMIT: usize = 32;
 const PLAIN_NAME_LIMIT: usize = 64;
 
 /// `_sanitize_fingerprint`: 1 to 64 characters of `[a-zA-Z0-9._|-]`, else `None`.
+/// As with styrened's `re.match(...$)`, one trailing newline is tolerated (and kept).
 pub fn sanitize_fingerprint(raw: Option<&str>) -> Option<String> {
     let raw = raw?;
-    let ok = (1..=64).contains(&raw.len())
-        && raw.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'|' | b'-'));
+    let body = raw.strip_suffix('\n').unwrap_or(raw);
+    let ok = char_len(raw) <= 64
+        && !body.is_empty()
+        && body.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'|' | b'-'));
     ok.then(|| raw.to_owned())
 }
 
@@ -129,6 +132,29 @@ pub fn parse_announce_data(app_data: Option<&[u8]>, hint: Option<DeviceType>) ->
         return AnnounceInfo::named(decoded, or_hint(DeviceType::Generic));
     }
     AnnounceInfo::named("unknown", or_hint(DeviceType::Unknown))
+}
+
+/// `_try_lxmf_parse(app_data, aspect_hint)`: what styrened makes of app_data
+/// through LXMF's helpers, or `None` where it goes on to read the bytes as text.
+pub fn try_lxmf_parse(data: &[u8], hint: Option<DeviceType>) -> Option<AnnounceInfo> {
+    Some(match lxmf::classify(data)? {
+        Lxmf::PropagationNode(name) => {
+            let name = match name.as_deref() {
+                Some(n) if !n.is_empty() => truncate_chars(n, NAME_LIMIT).to_owned(),
+                _ => "propagation-node".to_owned(),
+            };
+            AnnounceInfo::named(name, hint.unwrap_or(DeviceType::PropagationNode))
+        }
+        Lxmf::DisplayName(name) => match name.strip_prefix("[styrene]") {
+            // the hint never overrides a Styrene display name
+            Some(rest) => {
+                AnnounceInfo::named(truncate_chars(strip(rest), NAME_LIMIT), DeviceType::StyreneNode)
+            }
+            None => {
+                AnnounceInfo::named(truncate_chars(&name, NAME_LIMIT), hint.unwrap_or(DeviceType::LxmfPeer))
+            }
+        },
+    })
 }
 
 /// `data.get("display_name") or data.get("name")`, when that is a non-empty string.

@@ -9,5 +9,7 @@ mod device;
 mod lxmf;
 mod python;
 
-pub use announce::{AnnounceInfo, create_mesh_device, parse_announce_data, sanitize_fingerprint};
+pub use announce::{
+    AnnounceInfo, create_mesh_device, parse_announce_data, sanitize_fingerprint, try_lxmf_parse,
+};
 pub use device::{DeviceType, MeshDevice, NodeStatus, last_seen_display, status_at};

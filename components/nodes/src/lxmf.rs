@@ -293,10 +293,19 @@ pub enum Lxmf {
     DisplayName(String),
 }
 
+/// LXMF's test for its MessagePack announce format: a fixarray or array16 first byte.
+pub fn is_msgpack_array(app_data: &[u8]) -> bool {
+    app_data.first().is_some_and(|&b| b & 0xF0 == 0x90 || b == 0xDC)
+}
+
 /// styrened's `_try_lxmf_parse`, minus the formatting: what LXMF finds in app_data.
 pub fn classify(app_data: &[u8]) -> Option<Lxmf> {
-    let data = unpack(app_data)?;
-    if pn_valid(&data) {
+    if app_data.is_empty() {
+        return None;
+    }
+    let data = unpack(app_data);
+    if data.as_ref().is_some_and(pn_valid) {
+        let data = data.expect("checked above");
         let name = match py_index(&data, 6) {
             Some(Py::Dict(meta)) => {
                 meta.iter().find(|(k, _)| py_eq(k, &Py::Int(1))).and_then(|(_, v)| match v {
@@ -308,7 +317,12 @@ pub fn classify(app_data: &[u8]) -> Option<Lxmf> {
         };
         return Some(Lxmf::PropagationNode(name));
     }
-    let Py::List(items) = data else { return None };
+    if !is_msgpack_array(app_data) {
+        // LXMF's "original" format: the whole app_data is the name, as is
+        let name = std::str::from_utf8(app_data).ok()?;
+        return (!name.is_empty()).then(|| Lxmf::DisplayName(name.to_owned()));
+    }
+    let Py::List(items) = data? else { return None };
     let Some(Py::Bytes(raw)) = items.into_iter().next() else { return None };
     let text = String::from_utf8(raw).ok()?.replace('\0', "");
     let name = python::strip(&text);

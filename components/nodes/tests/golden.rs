@@ -1,7 +1,9 @@
 //! The announce parser against vectors generated from styrened 0.18.0.
 
 use serde_json::Value;
-use styrene_nodes::{DeviceType, create_mesh_device, parse_announce_data};
+use styrene_nodes::{
+    DeviceType, create_mesh_device, parse_announce_data, sanitize_fingerprint, try_lxmf_parse,
+};
 use styrene_vectors::{hex, nodes_section};
 
 /// styrened's member name for a device type (the vectors use it).
@@ -83,5 +85,28 @@ fn create_mesh_device_names() {
         assert_eq!(member(device.device_type), case["device_type"]);
         assert_eq!(device.last_announce, 1_700_000_000);
         assert_eq!(device.app_data_raw, data);
+    }
+}
+
+#[test]
+fn try_lxmf_parse_matches_styrened() {
+    for case in nodes_section("try_lxmf") {
+        let got = try_lxmf_parse(&hex(case["app_data"].as_str().unwrap()), hint(case));
+        let want =
+            case["result"].as_array().map(|r| (r[0].as_str().unwrap().to_owned(), r[1].as_str().unwrap()));
+        assert_eq!(
+            got.map(|i| (i.name, member(i.device_type))),
+            want,
+            "{} hint {}",
+            case["name"],
+            case["hint"]
+        );
+    }
+}
+
+#[test]
+fn fingerprints_match_styrened() {
+    for case in nodes_section("fingerprints") {
+        assert_eq!(sanitize_fingerprint(case["raw"].as_str()), opt(&case["result"]), "{}", case["raw"]);
     }
 }

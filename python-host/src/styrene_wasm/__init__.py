@@ -16,39 +16,55 @@ __all__ = ["activate", "info", "unavailable_reason"]
 
 _activated = False
 
-# the envelope methods and module functions that the component replaces
-_ENVELOPE_METHODS = ("encode", "decode", "is_styrene_message")
-_CLASSES = (
-    "StyreneWireError",
-    "InvalidPrefixError",
-    "UnsupportedVersionError",
-    "InvalidMessageTypeError",
-    "PayloadDecodeError",
-    "StyreneMessageType",
-    "StyreneEnvelope",
-)
-
 
 def activate() -> bool:
-    """Make styrened's ``styrene_wire`` run on the component. Returns whether it does.
+    """Make styrened run on the component. Returns whether it does.
 
-    styrened keeps its own classes (exceptions, ``StyreneMessageType``,
-    ``StyreneEnvelope``), so ``isinstance`` and ``except`` clauses anywhere keep
-    working; their behaviour and the module's functions come from the
-    component. Functions that other styrened modules imported by name are
-    rebound too. Without the component this does nothing and returns False.
+    For each replaced module (``styrened.models.styrene_wire`` and
+    ``styrened.models.mesh_device``), styrened keeps its own classes
+    (exceptions, enums, ``StyreneEnvelope``, ``MeshDevice``), so ``isinstance``
+    and ``except`` clauses anywhere keep working; their behaviour and the
+    module functions come from the component. Functions that other styrened
+    modules imported by name are rebound too. Call it early. Without the
+    component this does nothing and returns False.
     """
     global _activated
-    if unavailable_reason() is not None:
-        return False
-    if _activated:
-        return True
+    if unavailable_reason() is None and not _activated:
+        _activate_wire()
+        _activate_mesh_device()
+        _activated = True
+    return _activated
+
+
+def _rebind(pairs: dict[str, tuple[Any, Any]]) -> None:
+    """Point every styrened module attribute that is an old object at its replacement."""
+    swaps = {id(old): (old, new) for old, new in pairs.values()}
+    for module in list(sys.modules.values()):
+        name = getattr(module, "__name__", "")
+        if module is None or not (name == "styrened" or name.startswith("styrened.")):
+            continue
+        for key, value in list(vars(module).items()):
+            swap = swaps.get(id(value))
+            if swap is not None and swap[0] is value:
+                setattr(module, key, swap[1])
+
+
+def _activate_wire() -> None:
     from styrened.models import styrene_wire as upstream
 
     from . import _wire, wire
 
     # our implementation raises and builds styrened's own classes from now on
-    for name in _CLASSES:
+    classes = (
+        "StyreneWireError",
+        "InvalidPrefixError",
+        "UnsupportedVersionError",
+        "InvalidMessageTypeError",
+        "PayloadDecodeError",
+        "StyreneMessageType",
+        "StyreneEnvelope",
+    )
+    for name in classes:
         setattr(_wire, name, getattr(upstream, name))
         setattr(wire, name, getattr(upstream, name))
     _wire._members = {m.value: m for m in upstream.StyreneMessageType}
@@ -56,18 +72,23 @@ def activate() -> bool:
     envelope.encode = _wire._encode
     envelope.decode = classmethod(_wire._decode)
     envelope.is_styrene_message = classmethod(_wire._is_styrene_message)
+    functions = [n for n in wire.NAMES if callable(getattr(_wire, n)) and n not in classes]
+    _rebind({n: (getattr(upstream, n), getattr(_wire, n)) for n in functions})
 
-    functions = [n for n in wire.NAMES if callable(getattr(_wire, n)) and n not in _CLASSES]
-    swaps = {id(getattr(upstream, n)): (getattr(upstream, n), getattr(_wire, n)) for n in functions}
-    for module in list(sys.modules.values()):
-        if module is None or not (module.__name__ == "styrened" or module.__name__.startswith("styrened.")):
-            continue
-        for key, value in list(vars(module).items()):
-            swap = swaps.get(id(value))
-            if swap is not None and swap[0] is value:
-                setattr(module, key, swap[1])
-    _activated = True
-    return True
+
+def _activate_mesh_device() -> None:
+    from styrened.models import mesh_device as upstream
+
+    from . import _mesh_device, mesh_device
+
+    for name in ("DeviceType", "NodeStatus", "MeshDevice"):
+        setattr(_mesh_device, name, getattr(upstream, name))
+        setattr(mesh_device, name, getattr(upstream, name))
+    _mesh_device._adopt(upstream.DeviceType, upstream.NodeStatus)
+    for prop in ("status", "last_seen_display"):
+        setattr(upstream.MeshDevice, prop, getattr(_mesh_device.MeshDevice, prop))
+    functions = ("parse_announce_data", "create_mesh_device", "_sanitize_fingerprint", "_try_lxmf_parse")
+    _rebind({n: (getattr(upstream, n), getattr(_mesh_device, n)) for n in functions})
 
 
 def info() -> dict[str, Any]:

@@ -1,0 +1,33 @@
+"""Drop-in for ``styrened.models.mesh_device``, backed by ``styrene.wasm``.
+
+Every name of styrened 0.18.0's module (spec section 8.3) with the same
+signatures; without the component, styrened's own module is used (see
+``styrene_wasm.wire`` for the rules).
+"""
+
+from __future__ import annotations
+
+from ._native import unavailable_reason
+
+NAMES = (
+    "DeviceType",
+    "NodeStatus",
+    "MeshDevice",
+    "parse_announce_data",
+    "create_mesh_device",
+    "_sanitize_fingerprint",
+    "_try_lxmf_parse",
+    "_FINGERPRINT_RE",
+)
+
+if unavailable_reason() is None:
+    from . import _mesh_device as _impl
+
+    IMPLEMENTATION = "component"
+else:
+    from styrened.models import mesh_device as _impl  # type: ignore[no-redef]
+
+    IMPLEMENTATION = "styrened"
+
+globals().update({name: getattr(_impl, name) for name in NAMES})
+__all__ = [name for name in NAMES if not name.startswith("_")]
