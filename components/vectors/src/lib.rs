@@ -9,6 +9,7 @@ use styrene_wire::Node;
 
 const WIRE_GZ: &[u8] = include_bytes!("../../../tests/vectors/wire.json.gz");
 const NODES_GZ: &[u8] = include_bytes!("../../../tests/vectors/nodes.json.gz");
+const STORE_GZ: &[u8] = include_bytes!("../../../tests/vectors/store.json.gz");
 
 fn parse(gz: &[u8]) -> Value {
     let mut text = String::new();
@@ -26,6 +27,12 @@ pub fn wire() -> &'static Value {
 pub fn nodes_vectors() -> &'static Value {
     static NODES: OnceLock<Value> = OnceLock::new();
     NODES.get_or_init(|| parse(NODES_GZ))
+}
+
+/// The parsed `store.json.gz`.
+pub fn store_vectors() -> &'static Value {
+    static STORE: OnceLock<Value> = OnceLock::new();
+    STORE.get_or_init(|| parse(STORE_GZ))
 }
 
 /// The cases of one section of the wire vectors, e.g. `"payload_decode"`.

@@ -1,0 +1,40 @@
+//! styrened 0.18.0's node store (`styrened.services.node_store`) on SQLite,
+//! with its exact effective schema, so a `nodes.db` moves between styrened and
+//! this store in both directions.
+//!
+//! Unlike styrened, which opens a connection and re-runs its schema setup on
+//! every call, a `NodeStore` keeps one connection. Opening checks the file
+//! first: something that is not SQLite, a damaged database, or a `nodes`
+//! table of another shape is an error, and the file is left untouched.
+
+mod schema;
+mod store;
+
+pub use store::{NodeStore, PathEntry, SaveOutcome, StoreError};
+
+/// Shortest accepted hash prefix for lookups.
+pub const MIN_PREFIX_LENGTH: usize = 8;
+
+/// `_is_valid_hash`: exactly 32 hex digits, any case.
+pub fn is_valid_hash(h: Option<&str>) -> bool {
+    h.is_some_and(|h| h.len() == 32 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// `_is_valid_hash_prefix`: at least 8 hex digits, any case.
+pub fn is_valid_hash_prefix(h: Option<&str>) -> bool {
+    h.is_some_and(|h| h.len() >= MIN_PREFIX_LENGTH && h.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_rules() {
+        assert!(is_valid_hash(Some(&"aB".repeat(16))));
+        assert!(!is_valid_hash(Some(&"a".repeat(31))) && !is_valid_hash(Some(&"a".repeat(33))));
+        assert!(!is_valid_hash(None) && !is_valid_hash(Some(&format!(" {}", "a".repeat(31)))));
+        assert!(is_valid_hash_prefix(Some("abcdef01")) && !is_valid_hash_prefix(Some("abcdef0")));
+        assert!(!is_valid_hash_prefix(Some("abcdefg1")));
+    }
+}

@@ -1,0 +1,506 @@
+//! The node store: every public method of styrened's `NodeStore`.
+
+use crate::schema::{
+    CREATE_NODES, CREATE_REST, MIGRATED_COLUMNS, REQUIRED_NODE_COLUMNS, REQUIRED_PATH_COLUMNS,
+};
+use crate::{is_valid_hash, is_valid_hash_prefix};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
+use std::fmt;
+use std::io::Read;
+use std::path::Path;
+use styrene_nodes::{DeviceType, MeshDevice};
+
+/// Why a store could not be opened or used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    /// The file exists but is not an SQLite database (it was not touched).
+    NotADatabase(String),
+    /// The database is damaged or truncated (it was not touched).
+    Corrupt(String),
+    /// A `nodes` or `paths` table exists with another shape (it was not touched).
+    ForeignSchema(String),
+    /// The file could not be read or written.
+    Io(String),
+    /// Any other SQLite failure.
+    Sqlite(String),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::NotADatabase(m) => write!(f, "not an SQLite database: {m}"),
+            StoreError::Corrupt(m) => write!(f, "database is damaged: {m}"),
+            StoreError::ForeignSchema(m) => write!(f, "not a styrened node store: {m}"),
+            StoreError::Io(m) => write!(f, "cannot access the database: {m}"),
+            StoreError::Sqlite(m) => write!(f, "database error: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode as C;
+        match e.sqlite_error_code() {
+            Some(C::NotADatabase) => StoreError::NotADatabase(e.to_string()),
+            Some(C::DatabaseCorrupt) => StoreError::Corrupt(e.to_string()),
+            Some(C::CannotOpen | C::ReadOnly | C::DiskFull | C::PermissionDenied | C::SystemIoFailure) => {
+                StoreError::Io(e.to_string())
+            }
+            _ => StoreError::Sqlite(e.to_string()),
+        }
+    }
+}
+
+/// What `save_node` / `save_path` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveOutcome {
+    /// The row was inserted or updated.
+    Saved,
+    /// Nothing was written; styrened logs this WARNING text.
+    Rejected(String),
+}
+
+/// One row of the `paths` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathEntry {
+    /// Destination hash (hex).
+    pub destination_hash: String,
+    /// Next hop (hex), `None` for a direct link.
+    pub next_hop: Option<String>,
+    /// Hops to the destination.
+    pub hops: i64,
+    /// RNS interface type.
+    pub interface_type: Option<String>,
+    /// Interface name.
+    pub interface_name: Option<String>,
+    /// Bitrate in bits per second.
+    pub bitrate: Option<i64>,
+    /// Unix seconds when the path expires.
+    pub expires: Option<i64>,
+    /// Unix seconds of the last save.
+    pub updated_at: Option<i64>,
+}
+
+/// styrened's node store on one SQLite connection.
+pub struct NodeStore {
+    conn: Connection,
+}
+
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+impl NodeStore {
+    /// Opens (creating if absent) a `nodes.db`, checks it, and brings its
+    /// schema to styrened's shape exactly as styrened's `init_db` would.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        check_file(path)?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)?;
+        Self::prepare(conn)
+    }
+
+    /// A store in memory (tests, and hosts without a filesystem).
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        Self::prepare(Connection::open_in_memory()?)
+    }
+
+    fn prepare(conn: Connection) -> Result<Self, StoreError> {
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // nothing is written before the file has proved sound: a damaged or
+        // truncated database is reported, never "repaired" by a schema change
+        let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+        if check != "ok" {
+            return Err(StoreError::Corrupt(check));
+        }
+        check_shape(&conn)?;
+        conn.execute_batch(CREATE_NODES)?;
+        for (column, kind) in MIGRATED_COLUMNS {
+            if !has_column(&conn, "nodes", column)? {
+                conn.execute_batch(&format!("ALTER TABLE nodes ADD COLUMN {column} {kind}"))?;
+            }
+        }
+        conn.execute_batch(CREATE_REST)?;
+        Ok(Self { conn })
+    }
+
+    /// `save_node(device)`: upsert with styrened's rules (spec §2.5).
+    pub fn save_node(&self, d: &MeshDevice) -> Result<SaveOutcome, StoreError> {
+        if !is_valid_hash(Some(&d.destination_hash)) {
+            return Ok(SaveOutcome::Rejected(format!(
+                "Invalid destination_hash rejected: {}",
+                python_str_repr(&d.destination_hash)
+            )));
+        }
+        if !is_valid_hash(Some(&d.identity_hash)) {
+            return Ok(SaveOutcome::Rejected(format!(
+                "Invalid identity_hash rejected: {}",
+                python_str_repr(&d.identity_hash)
+            )));
+        }
+        let capabilities = d.capabilities.as_ref().filter(|c| !c.is_empty()).map(|c| c.join(","));
+        self.conn
+            .prepare_cached(
+                "INSERT INTO nodes (
+                    destination_hash, identity_hash, name, device_type, last_announce, announce_count,
+                    capabilities, version, lxmf_destination_hash, short_name, system_fingerprint,
+                    discovered_via, hops, nomadnet_destination_hash, ygg_address, b32_address, web_url,
+                    updated_at
+                ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%s', 'now'))
+                ON CONFLICT(destination_hash) DO UPDATE SET
+                    identity_hash = excluded.identity_hash,
+                    name = excluded.name,
+                    device_type = excluded.device_type,
+                    last_announce = excluded.last_announce,
+                    announce_count = nodes.announce_count + 1,
+                    capabilities = excluded.capabilities,
+                    version = excluded.version,
+                    lxmf_destination_hash = excluded.lxmf_destination_hash,
+                    short_name = excluded.short_name,
+                    system_fingerprint = excluded.system_fingerprint,
+                    discovered_via = COALESCE(excluded.discovered_via, nodes.discovered_via),
+                    hops = excluded.hops,
+                    nomadnet_destination_hash = COALESCE(excluded.nomadnet_destination_hash, nodes.nomadnet_destination_hash),
+                    ygg_address = COALESCE(excluded.ygg_address, nodes.ygg_address),
+                    b32_address = COALESCE(excluded.b32_address, nodes.b32_address),
+                    web_url = COALESCE(excluded.web_url, nodes.web_url),
+                    updated_at = strftime('%s', 'now')",
+            )?
+            .execute(params![
+                d.destination_hash,
+                d.identity_hash,
+                d.name,
+                d.device_type.value(),
+                d.last_announce,
+                d.announce_count,
+                capabilities,
+                d.version,
+                d.lxmf_destination_hash,
+                d.short_name,
+                d.system_fingerprint,
+                d.discovered_via,
+                d.hops,
+                d.nomadnet_destination_hash,
+                d.ygg_address,
+                d.b32_address,
+                d.web_url,
+            ])?;
+        Ok(SaveOutcome::Saved)
+    }
+
+    fn one(&self, sql: &str, arg: &str) -> Result<Option<MeshDevice>, StoreError> {
+        Ok(self.conn.prepare_cached(sql)?.query_row([arg], row_to_device).optional()?)
+    }
+
+    fn many(&self, sql: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<MeshDevice>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(args, row_to_device)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// `get_node_by_destination`: exact, case-sensitive.
+    pub fn get_node_by_destination(&self, destination_hash: &str) -> Result<Option<MeshDevice>, StoreError> {
+        self.one("SELECT * FROM nodes WHERE destination_hash = ?", destination_hash)
+    }
+
+    /// `get_node_by_identity`: the first row SQLite finds.
+    pub fn get_node_by_identity(&self, identity_hash: &str) -> Result<Option<MeshDevice>, StoreError> {
+        self.one("SELECT * FROM nodes WHERE identity_hash = ?", identity_hash)
+    }
+
+    /// `get_node_by_lxmf_destination`: exact.
+    pub fn get_node_by_lxmf_destination(&self, lxmf: &str) -> Result<Option<MeshDevice>, StoreError> {
+        self.one("SELECT * FROM nodes WHERE lxmf_destination_hash = ?", lxmf)
+    }
+
+    /// `get_identity_for_destination` (spec §2.6).
+    pub fn get_identity_for_destination(&self, hash: &str) -> Result<Option<String>, StoreError> {
+        self.identity_lookup("destination_hash", hash)
+    }
+
+    /// `get_identity_for_lxmf_destination` (spec §2.6).
+    pub fn get_identity_for_lxmf_destination(&self, hash: &str) -> Result<Option<String>, StoreError> {
+        self.identity_lookup("lxmf_destination_hash", hash)
+    }
+
+    /// Exact match for a full hash; for a shorter valid prefix (8+ hex), a
+    /// `LIKE prefix%` match that counts only when it is unambiguous.
+    fn identity_lookup(&self, column: &str, hash: &str) -> Result<Option<String>, StoreError> {
+        let exact = format!("SELECT identity_hash FROM nodes WHERE {column} = ?");
+        if is_valid_hash(Some(hash))
+            && let Some(identity) = self
+                .conn
+                .prepare_cached(&exact)?
+                .query_row([hash], |r| r.get::<_, Option<String>>(0))
+                .optional()?
+        {
+            return Ok(identity);
+        }
+        if hash.chars().count() >= 32 || !is_valid_hash_prefix(Some(hash)) {
+            return Ok(None);
+        }
+        let like = format!("SELECT identity_hash FROM nodes WHERE {column} LIKE ?");
+        let mut stmt = self.conn.prepare_cached(&like)?;
+        let rows: Vec<Option<String>> =
+            stmt.query_map([format!("{hash}%")], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        Ok(match rows.as_slice() {
+            [only] => only.clone(),
+            _ => None,
+        })
+    }
+
+    /// `get_all_nodes`: newest announce first.
+    pub fn get_all_nodes(&self) -> Result<Vec<MeshDevice>, StoreError> {
+        self.many("SELECT * FROM nodes ORDER BY last_announce DESC", &[])
+    }
+
+    /// `get_styrene_nodes`: `device_type = 'styrene'` (legacy `styrene_node` rows are not included).
+    pub fn get_styrene_nodes(&self) -> Result<Vec<MeshDevice>, StoreError> {
+        self.many("SELECT * FROM nodes WHERE device_type = ? ORDER BY last_announce DESC", &[&"styrene"])
+    }
+
+    /// `get_nodes_by_short_name`: case-insensitive equality.
+    pub fn get_nodes_by_short_name(&self, short_name: &str) -> Result<Vec<MeshDevice>, StoreError> {
+        self.many("SELECT * FROM nodes WHERE LOWER(short_name) = LOWER(?)", &[&short_name])
+    }
+
+    /// `get_nodes_by_short_name_prefix`: `LIKE prefix%` (`%` and `_` in the prefix are wildcards, as in styrened).
+    pub fn get_nodes_by_short_name_prefix(&self, prefix: &str) -> Result<Vec<MeshDevice>, StoreError> {
+        self.many("SELECT * FROM nodes WHERE LOWER(short_name) LIKE LOWER(? || '%')", &[&prefix])
+    }
+
+    /// `delete_node`: whether a row went.
+    pub fn delete_node(&self, destination_hash: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("DELETE FROM nodes WHERE destination_hash = ?")?
+            .execute([destination_hash])?
+            > 0)
+    }
+
+    /// `prune_old_nodes(max_age_seconds)` at `now`: rows with a NULL announce time stay.
+    pub fn prune_old_nodes(&self, max_age_seconds: i64, now: i64) -> Result<usize, StoreError> {
+        let cutoff = now - max_age_seconds;
+        Ok(self.conn.prepare_cached("DELETE FROM nodes WHERE last_announce < ?")?.execute([cutoff])?)
+    }
+
+    /// `clear_all_nodes`: rows deleted.
+    pub fn clear_all_nodes(&self) -> Result<usize, StoreError> {
+        Ok(self.conn.execute("DELETE FROM nodes", [])?)
+    }
+
+    /// `save_path(...)`: upsert replacing every column.
+    #[allow(clippy::too_many_arguments)]
+    pub fn save_path(
+        &self,
+        destination_hash: &str,
+        next_hop: Option<&str>,
+        hops: i64,
+        interface_type: Option<&str>,
+        interface_name: Option<&str>,
+        bitrate: Option<i64>,
+        expires: Option<i64>,
+    ) -> Result<SaveOutcome, StoreError> {
+        if !is_valid_hash(Some(destination_hash)) {
+            let shown = python_str_repr(destination_hash);
+            return Ok(SaveOutcome::Rejected(format!("Invalid path destination_hash rejected: {shown}")));
+        }
+        if let Some(hop) = next_hop
+            && !is_valid_hash(Some(hop))
+        {
+            return Ok(SaveOutcome::Rejected(format!(
+                "Invalid path next_hop rejected: {}",
+                python_str_repr(hop)
+            )));
+        }
+        self.conn
+            .prepare_cached(
+                "INSERT INTO paths (
+                    destination_hash, next_hop, hops, interface_type, interface_name, bitrate, expires, updated_at
+                ) VALUES (?, ?, ?, ?, ?, ?, ?, strftime('%s', 'now'))
+                ON CONFLICT(destination_hash) DO UPDATE SET
+                    next_hop = excluded.next_hop,
+                    hops = excluded.hops,
+                    interface_type = excluded.interface_type,
+                    interface_name = excluded.interface_name,
+                    bitrate = excluded.bitrate,
+                    expires = excluded.expires,
+                    updated_at = strftime('%s', 'now')",
+            )?
+            .execute(params![destination_hash, next_hop, hops, interface_type, interface_name, bitrate, expires])?;
+        Ok(SaveOutcome::Saved)
+    }
+
+    /// `get_all_paths`: fewest hops first.
+    pub fn get_all_paths(&self) -> Result<Vec<PathEntry>, StoreError> {
+        let mut stmt = self.conn.prepare_cached("SELECT * FROM paths ORDER BY hops ASC")?;
+        let rows = stmt.query_map([], row_to_path)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// `get_path`.
+    pub fn get_path(&self, destination_hash: &str) -> Result<Option<PathEntry>, StoreError> {
+        let mut stmt = self.conn.prepare_cached("SELECT * FROM paths WHERE destination_hash = ?")?;
+        Ok(stmt.query_row([destination_hash], row_to_path).optional()?)
+    }
+
+    /// `prune_expired_paths` at `now`.
+    pub fn prune_expired_paths(&self, now: i64) -> Result<usize, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("DELETE FROM paths WHERE expires IS NOT NULL AND expires < ?")?
+            .execute([now])?)
+    }
+
+    /// `clear_all_paths`: rows deleted.
+    pub fn clear_all_paths(&self) -> Result<usize, StoreError> {
+        Ok(self.conn.execute("DELETE FROM paths", [])?)
+    }
+
+    /// `PRAGMA integrity_check` is `ok`.
+    pub fn integrity_ok(&self) -> Result<bool, StoreError> {
+        let result: String = self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        Ok(result == "ok")
+    }
+}
+
+/// Refuses, before SQLite writes anything, a file that is not an SQLite database.
+fn check_file(path: &Path) -> Result<(), StoreError> {
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(StoreError::Io(format!("{}: {e}", path.display()))),
+    };
+    let mut head = Vec::with_capacity(100);
+    file.by_ref().take(100).read_to_end(&mut head).map_err(|e| StoreError::Io(e.to_string()))?;
+    match head.len() {
+        0 => Ok(()), // an empty file is a new database to SQLite too
+        n if n < 100 || !head.starts_with(SQLITE_MAGIC) => {
+            Err(StoreError::NotADatabase(format!("{} does not start with an SQLite header", path.display())))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn table_columns(conn: &Connection, table: &str) -> Result<Vec<String>, StoreError> {
+    let mut stmt = conn.prepare(&format!("PRAGMA table_info({table})"))?;
+    let names = stmt.query_map([], |r| r.get::<_, String>(1))?;
+    Ok(names.collect::<Result<_, _>>()?)
+}
+
+fn has_column(conn: &Connection, table: &str, column: &str) -> Result<bool, StoreError> {
+    Ok(table_columns(conn, table)?.iter().any(|c| c == column))
+}
+
+/// An existing `nodes` or `paths` table must have the columns this store reads by name.
+fn check_shape(conn: &Connection) -> Result<(), StoreError> {
+    for (table, required) in [("nodes", &REQUIRED_NODE_COLUMNS), ("paths", &REQUIRED_PATH_COLUMNS)] {
+        let columns = table_columns(conn, table)?;
+        if columns.is_empty() {
+            continue; // absent: it will be created
+        }
+        if let Some(missing) = required.iter().find(|c| !columns.iter().any(|have| have == *c)) {
+            return Err(StoreError::ForeignSchema(format!("table {table} has no column {missing}")));
+        }
+    }
+    Ok(())
+}
+
+/// A column read the way Python would see it, or `None` if the column is absent.
+fn column(row: &Row<'_>, name: &str) -> Option<Value> {
+    row.as_ref().column_index(name).ok().and_then(|i| row.get::<_, Value>(i).ok())
+}
+
+fn text(value: Option<Value>) -> Option<String> {
+    match value? {
+        Value::Text(s) => Some(s),
+        Value::Integer(i) => Some(i.to_string()),
+        Value::Real(f) => Some(f.to_string()),
+        Value::Blob(b) => Some(String::from_utf8_lossy(&b).into_owned()),
+        Value::Null => None,
+    }
+}
+
+fn integer(value: Option<Value>) -> Option<i64> {
+    match value? {
+        Value::Integer(i) => Some(i),
+        Value::Real(f) => Some(f as i64),
+        Value::Text(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// `_row_to_device` (spec §2.7), quirks included.
+fn row_to_device(row: &Row<'_>) -> rusqlite::Result<MeshDevice> {
+    let destination_hash = text(column(row, "destination_hash")).unwrap_or_default();
+    let raw_type = text(column(row, "device_type"));
+    let device_type = match raw_type.as_deref() {
+        None | Some("") => DeviceType::Unknown,
+        Some("styrene_node") => DeviceType::StyreneNode,
+        Some(value) => DeviceType::from_value(value).unwrap_or(DeviceType::Unknown),
+    };
+    let name = text(column(row, "name"))
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| format!("device-{}", destination_hash.chars().take(8).collect::<String>()));
+    Ok(MeshDevice {
+        identity_hash: text(column(row, "identity_hash")).unwrap_or_default(),
+        name,
+        device_type,
+        // `row or 0` / `row or 1`: NULL and 0 read back as the default
+        last_announce: integer(column(row, "last_announce")).unwrap_or(0),
+        announce_count: integer(column(row, "announce_count")).filter(|&c| c != 0).unwrap_or(1),
+        app_data_raw: None,
+        capabilities: text(column(row, "capabilities"))
+            .filter(|c| !c.is_empty())
+            .map(|c| c.split(',').map(str::to_owned).collect()),
+        version: text(column(row, "version")),
+        lxmf_destination_hash: text(column(row, "lxmf_destination_hash")),
+        short_name: text(column(row, "short_name")),
+        system_fingerprint: text(column(row, "system_fingerprint")),
+        nomadnet_destination_hash: text(column(row, "nomadnet_destination_hash")),
+        discovered_via: text(column(row, "discovered_via")),
+        hops: integer(column(row, "hops")),
+        ygg_address: text(column(row, "ygg_address")),
+        b32_address: text(column(row, "b32_address")),
+        web_url: text(column(row, "web_url")),
+        destination_hash,
+    })
+}
+
+fn row_to_path(row: &Row<'_>) -> rusqlite::Result<PathEntry> {
+    Ok(PathEntry {
+        destination_hash: text(column(row, "destination_hash")).unwrap_or_default(),
+        next_hop: text(column(row, "next_hop")),
+        hops: integer(column(row, "hops")).unwrap_or(0),
+        interface_type: text(column(row, "interface_type")),
+        interface_name: text(column(row, "interface_name")),
+        bitrate: integer(column(row, "bitrate")),
+        expires: integer(column(row, "expires")),
+        updated_at: integer(column(row, "updated_at")),
+    })
+}
+
+/// Python's `repr()` of a `str`, for styrened's rejection messages.
+fn python_str_repr(text: &str) -> String {
+    let quote = if text.contains('\'') && !text.contains('"') { '"' } else { '\'' };
+    let mut out = String::from(quote);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
