@@ -115,7 +115,7 @@ SCRIPT = [
     [
         "sql",
         "INSERT INTO nodes (destination_hash, identity_hash, name, device_type, last_announce, "
-        "announce_count, capabilities) VALUES ('" + "e" * 32 + "', '" + ID1 + "', NULL, 'styrene_node', NULL, 0, '')",
+        f"announce_count, capabilities) VALUES ('{'e' * 32}', '{ID1}', NULL, 'styrene_node', NULL, 0, '')",
     ],
     [
         "sql",
