@@ -2,9 +2,10 @@
 
 use crate::runtime::{EPOCH_TICK, Runtime};
 use crate::wire::{Envelope, Header, MessageType, ValueNode, WireError};
+use std::path::{Path, PathBuf};
 use wasmtime::component::ResourceTable;
 use wasmtime::{Store, StoreLimits, StoreLimitsBuilder};
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxView, WasiView};
 
 /// What a call can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +37,8 @@ impl WasiView for State {
 /// thread its own (instantiation takes microseconds).
 pub struct Styrene<'r> {
     runtime: &'r Runtime,
+    /// The directory granted to the component (its node store lives there).
+    dir: Option<PathBuf>,
     store: Store<State>,
     bindings: crate::bindings::Styrene,
     /// Number of times the instance was replaced after a trap.
@@ -43,9 +46,9 @@ pub struct Styrene<'r> {
 }
 
 impl<'r> Styrene<'r> {
-    pub(crate) fn new(runtime: &'r Runtime) -> wasmtime::Result<Self> {
-        let (store, bindings) = fresh(runtime)?;
-        Ok(Self { runtime, store, bindings, recoveries: 0 })
+    pub(crate) fn new(runtime: &'r Runtime, dir: Option<PathBuf>) -> wasmtime::Result<Self> {
+        let (store, bindings) = fresh(runtime, dir.as_deref())?;
+        Ok(Self { runtime, dir, store, bindings, recoveries: 0 })
     }
 
     /// Runs one export call under the deadline; a trap replaces the instance.
@@ -58,7 +61,7 @@ impl<'r> Styrene<'r> {
             Ok(value) => Ok(value),
             Err(trap) => {
                 let reason = format!("{trap:#}");
-                let (store, bindings) = fresh(self.runtime)
+                let (store, bindings) = fresh(self.runtime, self.dir.as_deref())
                     .map_err(|e| HostError::Trap(format!("{reason}; re-instantiation failed: {e:#}")))?;
                 self.store = store;
                 self.bindings = bindings;
@@ -131,7 +134,7 @@ impl<'r> Styrene<'r> {
         Ok(self.call(|b, s| b.styrene_core_wire().call_encode_payload(s, value))??)
     }
 
-    /// Any `nodes` export, through the generated bindings.
+    /// Any `nodes` function or `node-store` method, through the generated bindings.
     pub fn with_nodes<T>(
         &mut self,
         f: impl FnOnce(
@@ -140,6 +143,11 @@ impl<'r> Styrene<'r> {
         ) -> wasmtime::Result<T>,
     ) -> Result<T, HostError> {
         self.call(|b, s| f(b.styrene_core_nodes(), s))
+    }
+
+    /// Releases a resource this instance handed out (such as a `node-store`).
+    pub fn drop_resource(&mut self, handle: wasmtime::component::ResourceAny) -> Result<(), HostError> {
+        self.call(|_, s| handle.resource_drop(s))
     }
 
     /// Any other `wire` export, through the generated bindings.
@@ -159,11 +167,18 @@ fn deadline_ticks(runtime: &Runtime) -> u64 {
     (runtime.limits.call_deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64
 }
 
-fn fresh(runtime: &Runtime) -> wasmtime::Result<(Store<State>, crate::bindings::Styrene)> {
+fn fresh(
+    runtime: &Runtime,
+    dir: Option<&Path>,
+) -> wasmtime::Result<(Store<State>, crate::bindings::Styrene)> {
     let limits =
         StoreLimitsBuilder::new().memory_size(runtime.limits.memory_bytes).trap_on_grow_failure(true).build();
-    // no environment, no arguments, no preopened directories, no network
-    let state = State { wasi: WasiCtx::builder().build(), table: ResourceTable::new(), limits };
+    // no environment, no arguments, no network; at most the one directory granted
+    let mut wasi = WasiCtx::builder();
+    if let Some(dir) = dir {
+        wasi.preopened_dir(dir, ".", FsPerms::ReadWrite)?;
+    }
+    let state = State { wasi: wasi.build(), table: ResourceTable::new(), limits };
     let mut store = Store::new(runtime.engine(), state);
     store.limiter(|s| &mut s.limits);
     // instantiation runs guest code too, under the same deadline as a call

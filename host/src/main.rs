@@ -4,6 +4,8 @@
 //! component; `info` says which component is loaded and how; `run-wasm` runs a
 //! WASI command component (the runner for `cargo test --target wasm32-wasip2`).
 
+mod nodes;
+
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,9 +15,13 @@ use styrene_host::{HostError, Limits, Runtime};
 const USAGE: &str = "usage: styrene-gateway [--component PATH] <command>
 
 commands:
-  decode <hex|->    decode a Styrene envelope (hex, or raw bytes on stdin) and its payload
-  info              component version, WIT world, imports, cache location and load time
-  run-wasm FILE...  run a WASI command component (used as the wasm32-wasip2 test runner)
+  decode <hex|->                      decode a Styrene envelope (hex, or raw bytes on stdin) and its payload
+  info                                component version, WIT world, imports, cache location and load time
+  nodes list --db DIR                 every node in DIR/nodes.db, newest announce first
+  nodes show HASH --db DIR            one node, by its destination hash
+  nodes prune [--max-age SECS] --db DIR
+                                      delete nodes not heard for SECS (default 30 days)
+  run-wasm FILE...                    run a WASI command component (the wasm32-wasip2 test runner)
 
 The component is found at --component, else $STYRENE_WASM, else styrene.wasm beside
 this binary, else the workspace build (target/wasm32-wasip2/release/styrene.wasm).";
@@ -31,6 +37,13 @@ fn main() -> ExitCode {
         Some("decode") if args.len() == 2 => decode(component, &args[1]),
         Some("info") if args.len() == 1 => info(component),
         Some("run-wasm") if args.len() >= 2 => return run_wasm(&args[1..]),
+        Some("nodes") => match nodes::parse(&args[1..]) {
+            Some(command) => nodes::run(load(component), command),
+            None => {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            }
+        },
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -56,7 +69,7 @@ fn component_path(explicit: Option<PathBuf>) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/wasm32-wasip2/release/styrene.wasm")
 }
 
-fn load(component: Option<PathBuf>) -> Result<Runtime, Box<dyn std::error::Error>> {
+pub(crate) fn load(component: Option<PathBuf>) -> Result<Runtime, Box<dyn std::error::Error>> {
     let path = component_path(component);
     Runtime::load(&path, &styrene_host::default_cache_dir(), Limits::default())
         .map_err(|e| format!("{e:#}").into())

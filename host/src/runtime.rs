@@ -59,9 +59,15 @@ impl Runtime {
         Ok(Self { pre, limits, engine, source, artifact, load_time: started.elapsed(), ticker_stop })
     }
 
-    /// A new instance with its own store.
+    /// A new instance with its own store and no filesystem.
     pub fn instantiate(&self) -> wasmtime::Result<Styrene<'_>> {
-        Styrene::new(self)
+        Styrene::new(self, None)
+    }
+
+    /// A new instance granted `dir` (read-write, as its `.`) and nothing else:
+    /// where its node store lives.
+    pub fn instantiate_with_dir(&self, dir: &Path) -> wasmtime::Result<Styrene<'_>> {
+        Styrene::new(self, Some(dir.to_path_buf()))
     }
 
     /// The engine (shared by every instance).

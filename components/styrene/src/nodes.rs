@@ -2,9 +2,11 @@
 
 use crate::Component;
 use crate::exports::styrene::core::nodes::{
-    AnnounceInfo, DeviceType, DeviceTypeInfo, Guest, MeshDevice, NodeStatus,
+    AnnounceInfo, DeviceType, DeviceTypeInfo, Guest, GuestNodeStore, MeshDevice, NodeStatus, NodeStore,
+    PathEntry, SaveOutcome, StoreError,
 };
 use styrene_nodes as domain;
+use styrene_store as store;
 
 fn to_domain(t: DeviceType) -> domain::DeviceType {
     match t {
@@ -61,12 +63,187 @@ impl From<domain::AnnounceInfo> for AnnounceInfo {
     }
 }
 
+fn device_to_wit(d: domain::MeshDevice) -> MeshDevice {
+    MeshDevice {
+        destination_hash: d.destination_hash,
+        identity_hash: d.identity_hash,
+        name: d.name,
+        device_type: from_domain(d.device_type),
+        last_announce: d.last_announce,
+        announce_count: d.announce_count,
+        app_data_raw: d.app_data_raw,
+        capabilities: d.capabilities,
+        version: d.version,
+        lxmf_destination_hash: d.lxmf_destination_hash,
+        short_name: d.short_name,
+        system_fingerprint: d.system_fingerprint,
+        nomadnet_destination_hash: d.nomadnet_destination_hash,
+        discovered_via: d.discovered_via,
+        hops: d.hops,
+        ygg_address: d.ygg_address,
+        b32_address: d.b32_address,
+        web_url: d.web_url,
+    }
+}
+
+fn device_from_wit(d: MeshDevice) -> domain::MeshDevice {
+    domain::MeshDevice {
+        destination_hash: d.destination_hash,
+        identity_hash: d.identity_hash,
+        name: d.name,
+        device_type: to_domain(d.device_type),
+        last_announce: d.last_announce,
+        announce_count: d.announce_count,
+        app_data_raw: d.app_data_raw,
+        capabilities: d.capabilities,
+        version: d.version,
+        lxmf_destination_hash: d.lxmf_destination_hash,
+        short_name: d.short_name,
+        system_fingerprint: d.system_fingerprint,
+        nomadnet_destination_hash: d.nomadnet_destination_hash,
+        discovered_via: d.discovered_via,
+        hops: d.hops,
+        ygg_address: d.ygg_address,
+        b32_address: d.b32_address,
+        web_url: d.web_url,
+    }
+}
+
+impl From<store::StoreError> for StoreError {
+    fn from(e: store::StoreError) -> Self {
+        match e {
+            store::StoreError::NotADatabase(m) => StoreError::NotADatabase(m),
+            store::StoreError::Corrupt(m) => StoreError::Corrupt(m),
+            store::StoreError::ForeignSchema(m) => StoreError::ForeignSchema(m),
+            store::StoreError::Io(m) => StoreError::Io(m),
+            store::StoreError::Sqlite(m) => StoreError::Sqlite(m),
+        }
+    }
+}
+
+impl From<store::SaveOutcome> for SaveOutcome {
+    fn from(o: store::SaveOutcome) -> Self {
+        match o {
+            store::SaveOutcome::Saved => SaveOutcome::Saved,
+            store::SaveOutcome::Rejected(m) => SaveOutcome::Rejected(m),
+        }
+    }
+}
+
+fn path_to_wit(p: store::PathEntry) -> PathEntry {
+    PathEntry {
+        destination_hash: p.destination_hash,
+        next_hop: p.next_hop,
+        hops: p.hops,
+        interface_type: p.interface_type,
+        interface_name: p.interface_name,
+        bitrate: p.bitrate,
+        expires: p.expires,
+        updated_at: p.updated_at,
+    }
+}
+
+type Stored<T> = Result<T, StoreError>;
+
+fn devices(result: Result<Vec<domain::MeshDevice>, store::StoreError>) -> Stored<Vec<MeshDevice>> {
+    Ok(result?.into_iter().map(device_to_wit).collect())
+}
+
+/// The `node-store` resource: one SQLite connection inside the component.
+pub struct StoreResource(store::NodeStore);
+
+impl GuestNodeStore for StoreResource {
+    fn open(path: String) -> Stored<NodeStore> {
+        Ok(NodeStore::new(StoreResource(store::NodeStore::open(std::path::Path::new(&path))?)))
+    }
+    fn open_in_memory() -> Stored<NodeStore> {
+        Ok(NodeStore::new(StoreResource(store::NodeStore::open_in_memory()?)))
+    }
+    fn save_node(&self, device: MeshDevice) -> Stored<SaveOutcome> {
+        Ok(self.0.save_node(&device_from_wit(device))?.into())
+    }
+    fn get_node_by_destination(&self, hash: String) -> Stored<Option<MeshDevice>> {
+        Ok(self.0.get_node_by_destination(&hash)?.map(device_to_wit))
+    }
+    fn get_node_by_identity(&self, hash: String) -> Stored<Option<MeshDevice>> {
+        Ok(self.0.get_node_by_identity(&hash)?.map(device_to_wit))
+    }
+    fn get_node_by_lxmf_destination(&self, hash: String) -> Stored<Option<MeshDevice>> {
+        Ok(self.0.get_node_by_lxmf_destination(&hash)?.map(device_to_wit))
+    }
+    fn get_identity_for_destination(&self, hash: String) -> Stored<Option<String>> {
+        Ok(self.0.get_identity_for_destination(&hash)?)
+    }
+    fn get_identity_for_lxmf_destination(&self, hash: String) -> Stored<Option<String>> {
+        Ok(self.0.get_identity_for_lxmf_destination(&hash)?)
+    }
+    fn get_all_nodes(&self) -> Stored<Vec<MeshDevice>> {
+        devices(self.0.get_all_nodes())
+    }
+    fn get_styrene_nodes(&self) -> Stored<Vec<MeshDevice>> {
+        devices(self.0.get_styrene_nodes())
+    }
+    fn get_nodes_by_short_name(&self, short_name: String) -> Stored<Vec<MeshDevice>> {
+        devices(self.0.get_nodes_by_short_name(&short_name))
+    }
+    fn get_nodes_by_short_name_prefix(&self, prefix: String) -> Stored<Vec<MeshDevice>> {
+        devices(self.0.get_nodes_by_short_name_prefix(&prefix))
+    }
+    fn delete_node(&self, hash: String) -> Stored<bool> {
+        Ok(self.0.delete_node(&hash)?)
+    }
+    fn prune_old_nodes(&self, max_age_seconds: i64) -> Stored<u64> {
+        Ok(self.0.prune_old_nodes(max_age_seconds, unix_now())? as u64)
+    }
+    fn clear_all_nodes(&self) -> Stored<u64> {
+        Ok(self.0.clear_all_nodes()? as u64)
+    }
+    fn save_path(
+        &self,
+        destination_hash: String,
+        next_hop: Option<String>,
+        hops: i64,
+        interface_type: Option<String>,
+        interface_name: Option<String>,
+        bitrate: Option<i64>,
+        expires: Option<i64>,
+    ) -> Stored<SaveOutcome> {
+        let outcome = self.0.save_path(
+            &destination_hash,
+            next_hop.as_deref(),
+            hops,
+            interface_type.as_deref(),
+            interface_name.as_deref(),
+            bitrate,
+            expires,
+        )?;
+        Ok(outcome.into())
+    }
+    fn get_all_paths(&self) -> Stored<Vec<PathEntry>> {
+        Ok(self.0.get_all_paths()?.into_iter().map(path_to_wit).collect())
+    }
+    fn get_path(&self, hash: String) -> Stored<Option<PathEntry>> {
+        Ok(self.0.get_path(&hash)?.map(path_to_wit))
+    }
+    fn prune_expired_paths(&self) -> Stored<u64> {
+        Ok(self.0.prune_expired_paths(unix_now())? as u64)
+    }
+    fn clear_all_paths(&self) -> Stored<u64> {
+        Ok(self.0.clear_all_paths()? as u64)
+    }
+    fn integrity_ok(&self) -> Stored<bool> {
+        Ok(self.0.integrity_ok()?)
+    }
+}
+
 fn unix_now() -> i64 {
     // wasi:clocks/wall-clock; a clock before 1970 reads as 0
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
 impl Guest for Component {
+    type NodeStore = StoreResource;
+
     fn device_types() -> Vec<DeviceTypeInfo> {
         domain::DeviceType::ALL
             .into_iter()
@@ -93,34 +270,14 @@ impl Guest for Component {
         announce_count: i64,
         hint: Option<DeviceType>,
     ) -> MeshDevice {
-        let d = domain::create_mesh_device(
+        device_to_wit(domain::create_mesh_device(
             &destination_hash,
             &identity_hash,
             app_data.as_deref(),
             announce_count,
             hint.map(to_domain),
             unix_now(),
-        );
-        MeshDevice {
-            destination_hash: d.destination_hash,
-            identity_hash: d.identity_hash,
-            name: d.name,
-            device_type: from_domain(d.device_type),
-            last_announce: d.last_announce,
-            announce_count: d.announce_count,
-            app_data_raw: d.app_data_raw,
-            capabilities: d.capabilities,
-            version: d.version,
-            lxmf_destination_hash: d.lxmf_destination_hash,
-            short_name: d.short_name,
-            system_fingerprint: d.system_fingerprint,
-            nomadnet_destination_hash: d.nomadnet_destination_hash,
-            discovered_via: d.discovered_via,
-            hops: d.hops,
-            ygg_address: d.ygg_address,
-            b32_address: d.b32_address,
-            web_url: d.web_url,
-        }
+        ))
     }
 
     fn sanitize_fingerprint(raw: Option<String>) -> Option<String> {

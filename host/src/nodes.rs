@@ -1,0 +1,140 @@
+//! `styrene-gateway nodes ...`: styrened's node store, through the component.
+
+use std::path::PathBuf;
+use styrene_host::bindings::exports::styrene::core::nodes::{DeviceType, MeshDevice};
+use styrene_host::{HostError, Runtime, Styrene};
+use wasmtime::component::ResourceAny;
+
+/// The file styrened keeps in its data directory.
+const DB_FILE: &str = "nodes.db";
+/// styrened's default for `prune_old_nodes`.
+const DEFAULT_MAX_AGE: i64 = 30 * 86400;
+
+/// A parsed `nodes` command.
+pub enum Command {
+    List { db: PathBuf },
+    Show { db: PathBuf, hash: String },
+    Prune { db: PathBuf, max_age: i64 },
+}
+
+/// `nodes list|show|prune` with `--db DIR` (and `--max-age SECS` for prune).
+pub fn parse(args: &[String]) -> Option<Command> {
+    let mut db = None;
+    let mut max_age = DEFAULT_MAX_AGE;
+    let mut positional = Vec::new();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--db" => db = Some(PathBuf::from(it.next()?)),
+            "--max-age" => max_age = it.next()?.parse().ok()?,
+            _ => positional.push(arg.as_str()),
+        }
+    }
+    let db = db?;
+    match positional.as_slice() {
+        ["list"] => Some(Command::List { db }),
+        ["show", hash] => Some(Command::Show { db, hash: (*hash).to_owned() }),
+        ["prune"] => Some(Command::Prune { db, max_age }),
+        _ => None,
+    }
+}
+
+/// Runs a command on DIR/nodes.db, granting the component that directory only.
+pub fn run(
+    runtime: Result<Runtime, Box<dyn std::error::Error>>,
+    command: Command,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let runtime = runtime?;
+    let db = match &command {
+        Command::List { db } | Command::Show { db, .. } | Command::Prune { db, .. } => db.clone(),
+    };
+    if !db.is_dir() {
+        return Err(format!("{} is not a directory", db.display()).into());
+    }
+    let mut styrene = runtime.instantiate_with_dir(&db)?;
+    let store =
+        styrene.with_nodes(|n, s| n.node_store().call_open(s, DB_FILE))?.map_err(|e| format!("{e:?}"))?;
+    let result = execute(&mut styrene, store, &command);
+    styrene.drop_resource(store)?;
+    result
+}
+
+fn execute(
+    styrene: &mut Styrene<'_>,
+    store: ResourceAny,
+    command: &Command,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let fail = |e: HostError| -> Box<dyn std::error::Error> { e.into() };
+    match command {
+        Command::List { .. } => {
+            let nodes =
+                styrene.with_nodes(|n, s| n.node_store().call_get_all_nodes(s, store)).map_err(fail)?;
+            let nodes = nodes.map_err(|e| format!("{e:?}"))?;
+            println!(
+                "{:32}  {:16}  {:24}  {:>12}  {:>5}",
+                "destination", "type", "name", "last announce", "seen"
+            );
+            for node in &nodes {
+                println!(
+                    "{:32}  {:16}  {:24}  {:>12}  {:>5}",
+                    node.destination_hash,
+                    type_value(node.device_type),
+                    node.name.chars().take(24).collect::<String>(),
+                    node.last_announce,
+                    node.announce_count
+                );
+            }
+            println!("{} nodes", nodes.len());
+        }
+        Command::Show { hash, .. } => {
+            let found = styrene
+                .with_nodes(|n, s| n.node_store().call_get_node_by_destination(s, store, hash))
+                .map_err(fail)?
+                .map_err(|e| format!("{e:?}"))?;
+            let node = found.ok_or_else(|| format!("no node {hash}"))?;
+            print_node(&node);
+        }
+        Command::Prune { max_age, .. } => {
+            let pruned = styrene
+                .with_nodes(|n, s| n.node_store().call_prune_old_nodes(s, store, *max_age))
+                .map_err(fail)?
+                .map_err(|e| format!("{e:?}"))?;
+            println!("pruned {pruned} nodes not heard for {max_age} s");
+        }
+    }
+    Ok(())
+}
+
+fn type_value(t: DeviceType) -> &'static str {
+    match t {
+        DeviceType::StyreneNode => "styrene",
+        DeviceType::Rnode => "rnode",
+        DeviceType::Generic => "generic",
+        DeviceType::Unknown => "unknown",
+        DeviceType::Hub => "hub",
+        DeviceType::LxmfPeer => "lxmf_peer",
+        DeviceType::PropagationNode => "propagation_node",
+        DeviceType::NomadnetNode => "nomadnet_node",
+    }
+}
+
+fn print_node(d: &MeshDevice) {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    println!("destination_hash:          {}", d.destination_hash);
+    println!("identity_hash:             {}", d.identity_hash);
+    println!("name:                      {}", d.name);
+    println!("device_type:               {}", type_value(d.device_type));
+    println!("last_announce:             {}", d.last_announce);
+    println!("announce_count:            {}", d.announce_count);
+    println!("capabilities:              {}", d.capabilities.as_ref().map_or("-".into(), |c| c.join(",")));
+    println!("version:                   {}", opt(&d.version));
+    println!("lxmf_destination_hash:     {}", opt(&d.lxmf_destination_hash));
+    println!("short_name:                {}", opt(&d.short_name));
+    println!("system_fingerprint:        {}", opt(&d.system_fingerprint));
+    println!("nomadnet_destination_hash: {}", opt(&d.nomadnet_destination_hash));
+    println!("discovered_via:            {}", opt(&d.discovered_via));
+    println!("hops:                      {}", d.hops.map_or("-".into(), |h| h.to_string()));
+    println!("ygg_address:               {}", opt(&d.ygg_address));
+    println!("b32_address:               {}", opt(&d.b32_address));
+    println!("web_url:                   {}", opt(&d.web_url));
+}
