@@ -147,6 +147,26 @@ def test_mesh_device_fallback_when_disabled():
     assert result.stdout.split() == ["styrened", "True"], result.stderr
 
 
+def test_activate_switches_node_store_to_the_component(tmp_path):
+    result = run_python(
+        "import styrened.protocols.styrene as proto\n"
+        "from styrened.services import node_store as up\n"
+        "import styrene_wasm\n"
+        "from styrene_wasm import _node_store\n"
+        "assert styrene_wasm.activate()\n"
+        "assert up.NodeStore is _node_store.NodeStore and up.get_node_store is _node_store.get_node_store\n"
+        "from styrened.models.mesh_device import MeshDevice, DeviceType\n"
+        "store = up.get_node_store()\n"
+        "store.save_node(MeshDevice('a' * 32, '1' * 32, 'n', DeviceType.HUB, 5))\n"
+        "node = store.get_node_by_destination('a' * 32)\n"
+        "print(type(node) is MeshDevice, node.device_type is DeviceType.HUB)\n",
+        STYRENE_DATA_DIR=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]
+    assert (tmp_path / "nodes.db").is_file()
+
+
 def test_cli_decode_and_info():
     data = _wire.create_chat("hi", RID).encode().hex()
     decoded = subprocess.run(

@@ -2,7 +2,7 @@
 //! its `init_db` does, so the file looks the same whoever touched it last.
 
 /// The `nodes` table as styrened creates it.
-pub const CREATE_NODES: &str = "CREATE TABLE IF NOT EXISTS nodes (
+pub const CREATE_NODES: &str = "\n        CREATE TABLE IF NOT EXISTS nodes (
             destination_hash TEXT PRIMARY KEY,
             identity_hash TEXT NOT NULL,
             name TEXT,
@@ -14,7 +14,7 @@ pub const CREATE_NODES: &str = "CREATE TABLE IF NOT EXISTS nodes (
             lxmf_destination_hash TEXT,
             created_at INTEGER DEFAULT (strftime('%s', 'now')),
             updated_at INTEGER DEFAULT (strftime('%s', 'now'))
-        )";
+        )\n    ";
 
 /// The columns styrened adds to older databases, in its order. Adding one that
 /// exists fails, and that failure is expected.
@@ -30,13 +30,16 @@ pub const MIGRATED_COLUMNS: [(&str, &str); 9] = [
     ("web_url", "TEXT"),
 ];
 
-/// Indexes and the `paths` table, after the migrations.
-pub const CREATE_REST: &str = "
-        CREATE INDEX IF NOT EXISTS idx_identity_hash ON nodes(identity_hash);
-        CREATE INDEX IF NOT EXISTS idx_short_name ON nodes(short_name);
-        CREATE INDEX IF NOT EXISTS idx_lxmf_destination_hash ON nodes(lxmf_destination_hash);
-        CREATE INDEX IF NOT EXISTS idx_discovered_via ON nodes(discovered_via);
-        CREATE TABLE IF NOT EXISTS paths (
+/// Indexes and the `paths` table, after the migrations, one statement each.
+/// SQLite keeps each statement's text in `sqlite_master` (an index's with its
+/// trailing whitespace), so these are styrened's statements to the byte, and
+/// a file looks the same whichever implementation created it.
+pub const CREATE_REST: [&str; 6] = [
+    "\n        CREATE INDEX IF NOT EXISTS idx_identity_hash ON nodes(identity_hash)\n    ",
+    "\n        CREATE INDEX IF NOT EXISTS idx_short_name ON nodes(short_name)\n    ",
+    "\n        CREATE INDEX IF NOT EXISTS idx_lxmf_destination_hash ON nodes(lxmf_destination_hash)\n    ",
+    "\n        CREATE INDEX IF NOT EXISTS idx_discovered_via ON nodes(discovered_via)\n    ",
+    "\n        CREATE TABLE IF NOT EXISTS paths (
             destination_hash TEXT PRIMARY KEY,
             next_hop TEXT,
             hops INTEGER NOT NULL,
@@ -45,8 +48,9 @@ pub const CREATE_REST: &str = "
             bitrate INTEGER,
             expires INTEGER,
             updated_at INTEGER DEFAULT (strftime('%s', 'now'))
-        );
-        CREATE INDEX IF NOT EXISTS idx_paths_next_hop ON paths(next_hop);";
+        )\n    ",
+    "\n        CREATE INDEX IF NOT EXISTS idx_paths_next_hop ON paths(next_hop)\n    ",
+];
 
 /// Columns a `nodes` table must have for this store to use it.
 pub const REQUIRED_NODE_COLUMNS: [&str; 2] = ["destination_hash", "identity_hash"];

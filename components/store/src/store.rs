@@ -117,13 +117,15 @@ impl NodeStore {
             return Err(StoreError::Corrupt(check));
         }
         check_shape(&conn)?;
-        conn.execute_batch(CREATE_NODES)?;
+        conn.execute(CREATE_NODES, [])?;
         for (column, kind) in MIGRATED_COLUMNS {
             if !has_column(&conn, "nodes", column)? {
-                conn.execute_batch(&format!("ALTER TABLE nodes ADD COLUMN {column} {kind}"))?;
+                conn.execute(&format!("ALTER TABLE nodes ADD COLUMN {column} {kind}"), [])?;
             }
         }
-        conn.execute_batch(CREATE_REST)?;
+        for statement in CREATE_REST {
+            conn.execute(statement, [])?;
+        }
         Ok(Self { conn })
     }
 

@@ -20,11 +20,12 @@ _activated = False
 def activate() -> bool:
     """Make styrened run on the component. Returns whether it does.
 
-    For each replaced module (``styrened.models.styrene_wire`` and
-    ``styrened.models.mesh_device``), styrened keeps its own classes
-    (exceptions, enums, ``StyreneEnvelope``, ``MeshDevice``), so ``isinstance``
-    and ``except`` clauses anywhere keep working; their behaviour and the
-    module functions come from the component. Functions that other styrened
+    For ``styrened.models.styrene_wire`` and ``styrened.models.mesh_device``,
+    styrened keeps its own classes (exceptions, enums, ``StyreneEnvelope``,
+    ``MeshDevice``), so ``isinstance`` and ``except`` clauses anywhere keep
+    working; their behaviour and the module functions come from the
+    component. ``styrened.services.node_store`` gets the component's
+    ``NodeStore``, ``get_node_store``, ``init_db`` and helpers. Functions that other styrened
     modules imported by name are rebound too. Call it early. Without the
     component this does nothing and returns False.
     """
@@ -32,6 +33,7 @@ def activate() -> bool:
     if unavailable_reason() is None and not _activated:
         _activate_wire()
         _activate_mesh_device()
+        _activate_node_store()
         _activated = True
     return _activated
 
@@ -89,6 +91,20 @@ def _activate_mesh_device() -> None:
         setattr(upstream.MeshDevice, prop, getattr(_mesh_device.MeshDevice, prop))
     functions = ("parse_announce_data", "create_mesh_device", "_sanitize_fingerprint", "_try_lxmf_parse")
     _rebind({n: (getattr(upstream, n), getattr(_mesh_device, n)) for n in functions})
+
+
+def _activate_node_store() -> None:
+    from styrened.services import node_store as upstream
+
+    from . import _node_store, node_store
+
+    pairs = {
+        n: (getattr(upstream, n), getattr(_node_store, n))
+        for n in node_store.NAMES
+        if n != "MIN_PREFIX_LENGTH"
+    }
+    _rebind(pairs)
+    upstream._node_store = None  # a singleton made before activation was styrened's own
 
 
 def info() -> dict[str, Any]:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from wasmtime import WasmtimeError, _bindings
 from wasmtime import _ffi as ffi
+from wasmtime.component import ResourceAny
 from wasmtime.component import _types as t
 
 VAL_SIZE = 32  # sizeof(wasmtime_component_val_t): kind byte, padding, 24-byte union
@@ -37,6 +38,7 @@ ENTRY_SIZE = 48  # sizeof(wasmtime_component_valrecord_entry_t): name (16) + val
 
 K_BOOL, K_S8, K_U8, K_S16, K_U16, K_S32, K_U32, K_S64, K_U64, K_F32, K_F64 = range(11)
 K_CHAR, K_STRING, K_LIST, K_RECORD, K_TUPLE, K_VARIANT, K_ENUM, K_OPTION, K_RESULT = range(11, 20)
+K_RESOURCE = 21
 
 _call_proto = ctypes.CFUNCTYPE(c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p, c_size_t)
 _func_call = _call_proto(ctypes.cast(_bindings._wasmtime_component_func_call, c_void_p).value)
@@ -131,6 +133,8 @@ def compile_type(ty: t.ValType) -> tuple[Encoder, Decoder]:
         return _option_codec(compile_type(ty.payload))
     if isinstance(ty, t.ResultType):
         return _result_codec(ty.ok and compile_type(ty.ok), ty.err and compile_type(ty.err))
+    if isinstance(ty, (t.OwnType, t.BorrowType)):
+        return _resource_encode, _resource_decode
     raise TypeError(f"no fast path for {type(ty).__name__}")
 
 
@@ -302,6 +306,23 @@ def _variant_codec(cases: list[tuple[str, t.ValType | None]]) -> tuple[Encoder, 
         return case, (decode_payload(val_ptr) if decode_payload else None)
 
     return encode, decode
+
+
+_resource_clone = _bindings._wasmtime_component_resource_any_clone
+
+
+def _resource_encode(value: ResourceAny, buf: bytearray, at: int, keep: list) -> None:
+    # the C API borrows the handle for the call; the Python object keeps owning it
+    keep.append(value)
+    _pointer.pack_into(buf, at, K_RESOURCE, ctypes.cast(value.ptr(), c_void_p).value)
+
+
+def _resource_decode(at: int) -> ResourceAny:
+    # the result slot owns its handle and is freed after the call: keep a clone
+    ptr = ctypes.cast(
+        _pointer.unpack_from(MEMORY, at)[1], ctypes.POINTER(ffi.wasmtime_component_resource_any_t)
+    )
+    return ResourceAny._from_ptr(_resource_clone(ptr))
 
 
 def _enum_codec(names: list[str]) -> tuple[Encoder, Decoder]:

@@ -192,11 +192,14 @@ def _start_ticker(loaded: Loaded) -> None:
 class Instance:
     """One sandboxed instance with its functions resolved for fast calls."""
 
-    def __init__(self, loaded: Loaded) -> None:
+    def __init__(self, loaded: Loaded, directory: Path | None = None) -> None:
         self._loaded = loaded
         self.store = Store(loaded.engine)
-        # no arguments, no environment, no preopened directories, no network
-        self.store.set_wasi(WasiConfig())
+        # no arguments, no environment, no network; at most one directory, as `.`
+        wasi = WasiConfig()
+        if directory is not None:
+            wasi.preopen_dir(str(directory), ".")
+        self.store.set_wasi(wasi)
         self.store.set_limits(memory_size=MEMORY_LIMIT)
         self.store.set_epoch_deadline(DEADLINE_TICKS)
         self.epoch = loaded.epoch

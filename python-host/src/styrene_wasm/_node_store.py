@@ -1,0 +1,367 @@
+"""The component-backed implementation of ``styrened.services.node_store``.
+
+The SQLite node store runs inside ``styrene.wasm`` (the ``node-store``
+resource of ``styrene:core/nodes``) with styrened's exact schema, so a
+``nodes.db`` moves between styrened and this store both ways. Each database
+gets one component instance, granted only the database's directory, and one
+open connection, where styrened opens a connection and re-runs its schema
+setup on every call. Calls are serialised by the process-wide ``_db_lock``
+(WASI has no file locks): concurrent saves and reads from many threads are
+safe; one process at a time should write a given file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from . import _loader, _mesh_device
+from ._loader import ComponentTrap
+
+logger = logging.getLogger(__name__)
+
+MIN_PREFIX_LENGTH = 8
+_HEX_HASH_PATTERN = re.compile(r"^[a-fA-F0-9]{32}$")
+_HEX_PREFIX_PATTERN = re.compile(r"^[a-fA-F0-9]+$")
+
+# one lock for every store in the process, as in styrened (re-entrant here:
+# a store method never waits on itself)
+_db_lock = threading.RLock()
+
+_NODES = "styrene:core/nodes@0.1.0"
+
+
+class NodeStoreError(sqlite3.DatabaseError):
+    """The component could not open or use the database (its file was left untouched).
+
+    A ``sqlite3.DatabaseError``, which is what styrened's callers would see."""
+
+
+def _is_valid_hash(h: str | None) -> bool:
+    """32 hex characters, any case."""
+    if h is None:
+        return False
+    return bool(_HEX_HASH_PATTERN.match(h))
+
+
+def _is_valid_hash_prefix(h: str | None) -> bool:
+    """At least 8 hex characters, any case."""
+    if h is None or len(h) < MIN_PREFIX_LENGTH:
+        return False
+    return bool(_HEX_PREFIX_PATTERN.match(h))
+
+
+def get_db_path() -> Path:
+    """styrened's ``data_dir()/nodes.db`` (its parent is created)."""
+    override = os.environ.get("STYRENE_DATA_DIR")
+    home = os.environ.get("STYRENE_HOME")
+    system = (
+        os.environ.get("STYRENE_SYSTEM", "").lower() in ("1", "true", "yes")
+        or Path("/etc/styrene/config.yaml").exists()
+    )
+    if override:
+        data = Path(override)
+    elif home:
+        data = Path(home) / "data"
+    elif system:
+        data = Path("/var/lib/styrene")
+    else:
+        xdg = os.environ.get("XDG_DATA_HOME")
+        data = (Path(xdg) if xdg else Path.home() / ".local" / "share") / "styrene"
+    path = data / "nodes.db"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+_ERROR_NAMES = ("not a database", "damaged", "not a styrened node store", "cannot access", "database error")
+
+
+def _check(result: tuple) -> Any:
+    ok, value = result
+    if ok:
+        return value
+    case, message = value
+    raise NodeStoreError(f"{_ERROR_NAMES[case]}: {message}")
+
+
+class _Database:
+    """One database file: its component instance, open store and calls."""
+
+    _open: dict[Path, _Database] = {}
+
+    @classmethod
+    def for_path(cls, path: Path) -> _Database:
+        key = path.resolve()
+        with _db_lock:
+            database = cls._open.get(key)
+            if database is None:
+                database = cls._open[key] = cls(key)
+            return database
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._start()
+
+    def _start(self) -> None:
+        self.instance = _loader.Instance(_loader.load(), directory=self.path.parent)
+        open_store = self.instance.func(_NODES, "[static]node-store.open")
+        self.handle = _check(open_store(self.path.name))
+        self._methods: dict[str, Any] = {}
+
+    def call(self, method: str, *args: Any) -> Any:
+        with _db_lock:
+            fast = self._methods.get(method)
+            if fast is None:
+                fast = self._methods[method] = self.instance.func(_NODES, f"[method]node-store.{method}").call
+            if self.instance.epoch[0] - self.instance.deadline_set_at >= _loader.DEADLINE_TICKS // 2:
+                self.instance.refresh_deadline()
+            try:
+                return _check(fast(self.handle, *args))
+            except _loader.WasmtimeError as trap:
+                self._start()  # a fresh instance and connection; SQLite rolled back any half-done write
+                raise ComponentTrap(f"styrene.wasm trapped in node-store.{method}: {trap}") from None
+
+
+def _to_record(d: Any) -> tuple:
+    case = _mesh_device._hint(d.device_type)
+    capabilities = list(d.capabilities) if d.capabilities is not None else None
+    return (
+        d.destination_hash,
+        d.identity_hash,
+        d.name,
+        case,
+        int(d.last_announce),
+        int(d.announce_count),
+        None,
+        capabilities,
+        d.version,
+        d.lxmf_destination_hash,
+        d.short_name,
+        d.system_fingerprint,
+        d.nomadnet_destination_hash,
+        d.discovered_via,
+        d.hops,
+        d.ygg_address,
+        d.b32_address,
+        d.web_url,
+    )
+
+
+def _to_device(r: tuple | None) -> Any:
+    if r is None:
+        return None
+    (
+        dest,
+        ident,
+        name,
+        case,
+        last,
+        count,
+        _raw,
+        caps,
+        version,
+        lxmf,
+        short,
+        fp,
+        nn,
+        via,
+        hops,
+        ygg,
+        b32,
+        web,
+    ) = r
+    return _mesh_device.MeshDevice(
+        destination_hash=dest,
+        identity_hash=ident,
+        name=name,
+        device_type=_mesh_device._by_case[case],
+        last_announce=last,
+        announce_count=count,
+        capabilities=caps,
+        version=version,
+        lxmf_destination_hash=lxmf,
+        short_name=short,
+        system_fingerprint=fp,
+        nomadnet_destination_hash=nn,
+        discovered_via=via,
+        hops=hops,
+        ygg_address=ygg,
+        b32_address=b32,
+        web_url=web,
+    )
+
+
+_PATH_COLUMNS = (
+    "destination_hash",
+    "next_hop",
+    "hops",
+    "interface_type",
+    "interface_name",
+    "bitrate",
+    "expires",
+    "updated_at",
+)
+
+
+def _to_path(entry: tuple | None) -> dict | None:
+    return None if entry is None else dict(zip(_PATH_COLUMNS, entry, strict=True))
+
+
+def init_db(db_path: Path | None = None) -> sqlite3.Connection:
+    """Ensure the schema (through the component) and return a new sqlite3 connection; the caller closes it."""
+    path = Path(db_path) if db_path is not None else get_db_path()
+    _Database.for_path(path)
+    conn = sqlite3.Connection(str(path), check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+class NodeStore:
+    """styrened's NodeStore, on the component's SQLite."""
+
+    def __init__(self, db_path: Path | None = None) -> None:
+        self._db_path = Path(db_path) if db_path is not None else get_db_path()
+        self._db = _Database.for_path(self._db_path)
+
+    def save_node(self, device: Any) -> None:
+        if not _is_valid_hash(device.destination_hash):
+            logger.warning(f"Invalid destination_hash rejected: {device.destination_hash!r}")
+            return
+        if not _is_valid_hash(device.identity_hash):
+            logger.warning(f"Invalid identity_hash rejected: {device.identity_hash!r}")
+            return
+        outcome = self._db.call("save-node", _to_record(device))
+        if outcome[0] == 1:  # rejected by the component's own check
+            logger.warning(outcome[1])
+
+    def get_node_by_destination(self, destination_hash: str) -> Any:
+        return _to_device(self._db.call("get-node-by-destination", destination_hash))
+
+    def get_node_by_identity(self, identity_hash: str) -> Any:
+        return _to_device(self._db.call("get-node-by-identity", identity_hash))
+
+    def get_identity_for_destination(self, destination_hash: str) -> str | None:
+        return self._db.call("get-identity-for-destination", destination_hash)
+
+    # the name styrened's messages.backfill_contacts_identity_hash calls (spec section 2.9)
+    get_identity_hash_for_destination = get_identity_for_destination
+
+    def get_node_by_lxmf_destination(self, lxmf_destination_hash: str) -> Any:
+        return _to_device(self._db.call("get-node-by-lxmf-destination", lxmf_destination_hash))
+
+    def get_identity_for_lxmf_destination(self, lxmf_destination_hash: str) -> str | None:
+        return self._db.call("get-identity-for-lxmf-destination", lxmf_destination_hash)
+
+    def get_all_nodes(self) -> list:
+        return [_to_device(r) for r in self._db.call("get-all-nodes")]
+
+    def get_styrene_nodes(self) -> list:
+        return [_to_device(r) for r in self._db.call("get-styrene-nodes")]
+
+    def get_nodes_by_short_name(self, short_name: str) -> list:
+        return [_to_device(r) for r in self._db.call("get-nodes-by-short-name", short_name)]
+
+    def get_nodes_by_short_name_prefix(self, prefix: str) -> list:
+        return [_to_device(r) for r in self._db.call("get-nodes-by-short-name-prefix", prefix)]
+
+    def delete_node(self, destination_hash: str) -> bool:
+        return self._db.call("delete-node", destination_hash)
+
+    def prune_old_nodes(self, max_age_seconds: int = 86400 * 30) -> int:
+        return self._db.call("prune-old-nodes", int(max_age_seconds))
+
+    def clear_all_nodes(self) -> int:
+        return self._db.call("clear-all-nodes")
+
+    def save_path(
+        self,
+        destination_hash: str,
+        next_hop: str | None,
+        hops: int,
+        interface_type: str | None = None,
+        interface_name: str | None = None,
+        bitrate: int | None = None,
+        expires: int | None = None,
+    ) -> None:
+        if not _is_valid_hash(destination_hash):
+            logger.warning(f"Invalid path destination_hash rejected: {destination_hash!r}")
+            return
+        if next_hop is not None and not _is_valid_hash(next_hop):
+            logger.warning(f"Invalid path next_hop rejected: {next_hop!r}")
+            return
+        self._db.call(
+            "save-path", destination_hash, next_hop, hops, interface_type, interface_name, bitrate, expires
+        )
+
+    def get_all_paths(self) -> list[dict]:
+        return [_to_path(p) for p in self._db.call("get-all-paths")]
+
+    def get_path(self, destination_hash: str) -> dict | None:
+        return _to_path(self._db.call("get-path", destination_hash))
+
+    def prune_expired_paths(self) -> int:
+        return self._db.call("prune-expired-paths")
+
+    def clear_all_paths(self) -> int:
+        return self._db.call("clear-all-paths")
+
+    def get_connection_count(self) -> int:
+        """Processes with the database open (``lsof -t``), as styrened counts them."""
+        if sys.platform == "win32":
+            logger.warning("Connection count check not supported on Windows")
+            return -1
+        try:
+            result = subprocess.run(
+                ["lsof", "-t", str(self._db_path)], capture_output=True, text=True, timeout=5
+            )
+        except subprocess.TimeoutExpired:
+            logger.warning("Connection count check timed out")
+            return -1
+        except FileNotFoundError:
+            logger.warning("lsof not found - cannot check connection count")
+            return -1
+        if result.returncode != 0:
+            return 0
+        return len([p for p in result.stdout.strip().split("\n") if p])
+
+    def close(self) -> None:
+        """A no-op, as in styrened: the connection is shared by every NodeStore on this file."""
+
+
+_node_store: NodeStore | None = None
+
+
+def get_node_store() -> NodeStore:
+    """The process-wide NodeStore on :func:`get_db_path`."""
+    global _node_store
+    with _db_lock:
+        if _node_store is None:
+            _node_store = NodeStore()
+        return _node_store
+
+
+def check_connection_health() -> dict[str, int | bool | str]:
+    """styrened's connection-count health check."""
+    count = get_node_store().get_connection_count()
+    healthy = count <= 2 or count == -1
+    warning = ""
+    if count >= 10:
+        warning = (
+            f"CRITICAL: NodeStore has {count} open connections. "
+            "File descriptor leak detected. Check for unclosed connections."
+        )
+        logger.error(warning)
+    elif count >= 3:
+        warning = (
+            f"WARNING: NodeStore has {count} open connections. "
+            "This may indicate a leak or heavy concurrent usage."
+        )
+        logger.warning(warning)
+    return {"connection_count": count, "healthy": healthy, "warning": warning}
