@@ -35,6 +35,8 @@ demo: build
 bench: build
     {{python}} python-host/bench/bench_wire.py
     cargo bench --profile native -p styrene-host --bench wire
+    {{python}} python-host/bench/bench_nodes.py
+    cargo bench --profile native -p styrene-host --bench nodes
 
 # regenerate the golden vectors by running styrened 0.18.0
 vectors:

@@ -91,6 +91,9 @@ def test_replays_styreneds_script(impl, tmp_path, caplog):
             elif op == "sql":
                 with sqlite3.connect(db) as conn:
                     conn.execute(arg)
+                if hasattr(ns, "_Database"):
+                    # another program wrote the file: the component store must reopen it
+                    ns._Database.for_path(db).reopen()
                 result = None
             elif arg is None:
                 result = getattr(store, op)()

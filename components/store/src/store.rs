@@ -99,6 +99,18 @@ impl NodeStore {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        // On WASI, SQLite's default VFS locks with a `nodes.db.lock` directory:
+        // it costs filesystem calls per transaction, styrened's fcntl locks
+        // never see it, and a process killed while holding it leaves it
+        // behind, locking the store for good. So the component opens without
+        // locks ("unix-none") and in exclusive mode, which keeps the page cache
+        // between transactions (without it each lookup re-reads its pages
+        // through WASI, 20x slower). The rule that follows: while a store is
+        // open in the component, no other program writes that file; hosts
+        // serialise their own calls.
+        #[cfg(target_family = "wasm")]
+        let conn = Connection::open_with_flags_and_vfs(path, flags, c"unix-none")?;
+        #[cfg(not(target_family = "wasm"))]
         let conn = Connection::open_with_flags(path, flags)?;
         Self::prepare(conn)
     }
@@ -117,6 +129,8 @@ impl NodeStore {
             return Err(StoreError::Corrupt(check));
         }
         check_shape(&conn)?;
+        #[cfg(target_family = "wasm")]
+        conn.query_row("PRAGMA locking_mode = EXCLUSIVE", [], |_| Ok(()))?;
         conn.execute(CREATE_NODES, [])?;
         for (column, kind) in MIGRATED_COLUMNS {
             if !has_column(&conn, "nodes", column)? {

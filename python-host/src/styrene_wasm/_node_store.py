@@ -7,7 +7,9 @@ gets one component instance, granted only the database's directory, and one
 open connection, where styrened opens a connection and re-runs its schema
 setup on every call. Calls are serialised by the process-wide ``_db_lock``
 (WASI has no file locks): concurrent saves and reads from many threads are
-safe; one process at a time should write a given file.
+safe. The component keeps the file's pages cached between calls (WASI has no
+file locks to coordinate through), so while it has a database open no other
+program may write that file: one writer per ``nodes.db``.
 """
 
 from __future__ import annotations
@@ -114,6 +116,12 @@ class _Database:
         open_store = self.instance.func(_NODES, "[static]node-store.open")
         self.handle = _check(open_store(self.path.name))
         self._methods: dict[str, Any] = {}
+
+    def reopen(self) -> None:
+        """Drop the connection and open the file again: needed after another
+        program wrote it, since the open store keeps its pages cached."""
+        with _db_lock:
+            self._start()
 
     def call(self, method: str, *args: Any) -> Any:
         with _db_lock:
