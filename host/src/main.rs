@@ -119,7 +119,7 @@ pub fn render(nodes: &[ValueNode]) -> String {
             ValueNode::Integer(v) => out.push_str(&v.to_string()),
             ValueNode::Unsigned(v) => out.push_str(&v.to_string()),
             ValueNode::Float(v) => out.push_str(&format!("{v:?}")),
-            ValueNode::Text(s) => out.push_str(&python_str_repr(s)),
+            ValueNode::Text(s) => out.push_str(&styrene_wire::python_str_repr(s)),
             ValueNode::Binary(b) => out.push_str(&styrene_wire::python_bytes_repr(b)),
             ValueNode::Ext(e) => out.push_str(&format!("ExtType({}, {})", e.type_code, hex::encode(&e.data))),
             ValueNode::Timestamp(t) => out.push_str(&format!("Timestamp({}, {})", t.seconds, t.nanoseconds)),
@@ -151,29 +151,6 @@ pub fn render(nodes: &[ValueNode]) -> String {
     if !nodes.is_empty() {
         one(nodes, &mut 0, &mut out);
     }
-    out
-}
-
-/// Python's `repr()` of a `str`, near enough for display: single quotes unless
-/// the text holds one and no double quote, escapes for controls.
-fn python_str_repr(text: &str) -> String {
-    let quote = if text.contains('\'') && !text.contains('"') { '"' } else { '\'' };
-    let mut out = String::from(quote);
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
     out
 }
 

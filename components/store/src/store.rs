@@ -10,6 +10,7 @@ use std::fmt;
 use std::io::Read;
 use std::path::Path;
 use styrene_nodes::{DeviceType, MeshDevice};
+use styrene_wire::python_str_repr;
 
 /// Why a store could not be opened or used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -497,26 +498,4 @@ fn row_to_path(row: &Row<'_>) -> rusqlite::Result<PathEntry> {
         expires: integer(column(row, "expires")),
         updated_at: integer(column(row, "updated_at")),
     })
-}
-
-/// Python's `repr()` of a `str`, for styrened's rejection messages.
-fn python_str_repr(text: &str) -> String {
-    let quote = if text.contains('\'') && !text.contains('"') { '"' } else { '\'' };
-    let mut out = String::from(quote);
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
 }

@@ -183,6 +183,30 @@ pub fn python_bytes_repr(bytes: &[u8]) -> String {
     out
 }
 
+/// Python's `repr()` of a `str`, close enough for messages and display:
+/// single quotes unless the text holds one and no double quote, escapes for
+/// backslashes and control characters.
+pub fn python_str_repr(text: &str) -> String {
+    let quote = if text.contains('\'') && !text.contains('"') { '"' } else { '\'' };
+    let mut out = String::from(quote);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,6 +260,12 @@ mod tests {
         let v3 = Envelope::new(3, 0x01, b"x".to_vec(), None, rid).unwrap();
         assert_eq!(v3.encode(), b"styrene.io:\x03\x01x");
         assert!(!Envelope::new(2, 1, vec![], Some(vec![0; 16]), rid).unwrap().expects_response());
+    }
+
+    #[test]
+    fn str_repr_like_python() {
+        assert_eq!(python_str_repr("it's"), "\"it's\"");
+        assert_eq!(python_str_repr("a'\"\n"), "'a\\'\"\\n'");
     }
 
     #[test]

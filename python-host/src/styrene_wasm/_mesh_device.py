@@ -158,7 +158,14 @@ def create_mesh_device(
 ) -> MeshDevice:
     """A MeshDevice from an announce, stamped now."""
     data = None if app_data is None else bytes(app_data)
-    fields = _create(destination_hash, identity_hash, data, announce_count, _hint(aspect_hint))
+    record = _create(destination_hash, identity_hash, data, announce_count, _hint(aspect_hint))
+    device = _from_record(record)
+    device.app_data_raw = app_data  # the caller's own object, as styrened keeps it
+    return device
+
+
+def _from_record(record: tuple) -> Any:
+    """A ``MeshDevice`` from the component's ``mesh-device`` record (fields in WIT order)."""
     (
         dest,
         ident,
@@ -166,7 +173,7 @@ def create_mesh_device(
         case,
         last,
         count,
-        _raw,
+        raw,
         caps,
         version,
         lxmf,
@@ -178,7 +185,7 @@ def create_mesh_device(
         ygg,
         b32,
         web,
-    ) = fields
+    ) = record
     return MeshDevice(
         destination_hash=dest,
         identity_hash=ident,
@@ -186,7 +193,7 @@ def create_mesh_device(
         device_type=_by_case[case],
         last_announce=last,
         announce_count=count,
-        app_data_raw=app_data,
+        app_data_raw=raw,
         capabilities=caps,
         version=version,
         lxmf_destination_hash=lxmf,

@@ -162,48 +162,8 @@ def _to_record(d: Any) -> tuple:
     )
 
 
-def _to_device(r: tuple | None) -> Any:
-    if r is None:
-        return None
-    (
-        dest,
-        ident,
-        name,
-        case,
-        last,
-        count,
-        _raw,
-        caps,
-        version,
-        lxmf,
-        short,
-        fp,
-        nn,
-        via,
-        hops,
-        ygg,
-        b32,
-        web,
-    ) = r
-    return _mesh_device.MeshDevice(
-        destination_hash=dest,
-        identity_hash=ident,
-        name=name,
-        device_type=_mesh_device._by_case[case],
-        last_announce=last,
-        announce_count=count,
-        capabilities=caps,
-        version=version,
-        lxmf_destination_hash=lxmf,
-        short_name=short,
-        system_fingerprint=fp,
-        nomadnet_destination_hash=nn,
-        discovered_via=via,
-        hops=hops,
-        ygg_address=ygg,
-        b32_address=b32,
-        web_url=web,
-    )
+def _to_device(record: tuple | None) -> Any:
+    return None if record is None else _mesh_device._from_record(record)
 
 
 _PATH_COLUMNS = (
