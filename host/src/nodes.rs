@@ -65,6 +65,10 @@ fn execute(
     command: &Command,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let fail = |e: HostError| -> Box<dyn std::error::Error> { e.into() };
+    // styrened's value for each device type, from the component's own table
+    let types = styrene.with_nodes(|n, s| n.call_device_types(s)).map_err(fail)?;
+    let type_value =
+        |t: DeviceType| types.iter().find(|i| i.device_type == t).map_or("?", |i| i.value.as_str());
     match command {
         Command::List { .. } => {
             let nodes =
@@ -92,7 +96,7 @@ fn execute(
                 .map_err(fail)?
                 .map_err(|e| format!("{e:?}"))?;
             let node = found.ok_or_else(|| format!("no node {hash}"))?;
-            print_node(&node);
+            print_node(&node, type_value(node.device_type));
         }
         Command::Prune { max_age, .. } => {
             let pruned = styrene
@@ -105,25 +109,12 @@ fn execute(
     Ok(())
 }
 
-fn type_value(t: DeviceType) -> &'static str {
-    match t {
-        DeviceType::StyreneNode => "styrene",
-        DeviceType::Rnode => "rnode",
-        DeviceType::Generic => "generic",
-        DeviceType::Unknown => "unknown",
-        DeviceType::Hub => "hub",
-        DeviceType::LxmfPeer => "lxmf_peer",
-        DeviceType::PropagationNode => "propagation_node",
-        DeviceType::NomadnetNode => "nomadnet_node",
-    }
-}
-
-fn print_node(d: &MeshDevice) {
+fn print_node(d: &MeshDevice, device_type: &str) {
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
     println!("destination_hash:          {}", d.destination_hash);
     println!("identity_hash:             {}", d.identity_hash);
     println!("name:                      {}", d.name);
-    println!("device_type:               {}", type_value(d.device_type));
+    println!("device_type:               {device_type}");
     println!("last_announce:             {}", d.last_announce);
     println!("announce_count:            {}", d.announce_count);
     println!("capabilities:              {}", d.capabilities.as_ref().map_or("-".into(), |c| c.join(",")));

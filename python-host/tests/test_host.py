@@ -219,3 +219,32 @@ def test_wheel_is_pure_python_and_carries_the_component(tmp_path):
     assert wheel.name.endswith("-py3-none-any.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "styrene_wasm/styrene.wasm" in names
+
+
+GATEWAY = PYTHON_HOST.parent / "target" / "native" / "styrene-gateway"
+
+
+def test_gateway_nodes_commands_on_a_styrened_database(tmp_path):
+    from styrened.models.mesh_device import create_mesh_device
+    from styrened.services.node_store import NodeStore as Upstream
+
+    store = Upstream(tmp_path / "nodes.db")
+    store.save_node(create_mesh_device("ab" * 16, "cd" * 16, b"styrene:gw1:0.18.0:rpc"))
+    old = create_mesh_device("ef" * 16, "12" * 16, b"rnode:R1")
+    old.last_announce = 1000
+    store.save_node(old)
+
+    def gateway(*args: str) -> str:
+        done = subprocess.run(
+            [str(GATEWAY), "nodes", *args, "--db", str(tmp_path)], capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    listing = gateway("list")
+    assert (
+        "abababababababababababababababab  styrene" in listing and "rnode" in listing and "2 nodes" in listing
+    )
+    assert "name:                      gw1" in gateway("show", "ab" * 16)
+    assert "pruned 1 nodes" in gateway("prune")
+    assert [d.destination_hash for d in Upstream(tmp_path / "nodes.db").get_all_nodes()] == ["ab" * 16]
