@@ -175,6 +175,9 @@ fn fresh(
         StoreLimitsBuilder::new().memory_size(runtime.limits.memory_bytes).trap_on_grow_failure(true).build();
     // no environment, no arguments, no network; at most the one directory granted
     let mut wasi = WasiCtx::builder();
+    // the calls are synchronous and short: run file operations on the calling
+    // thread instead of handing each one to a blocking-task pool
+    wasi.allow_blocking_current_thread(true);
     if let Some(dir) = dir {
         wasi.preopened_dir(dir, ".", FsPerms::ReadWrite)?;
     }
