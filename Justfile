@@ -35,8 +35,8 @@ demo: build
 bench: build
     {{python}} python-host/bench/bench_wire.py
     cargo bench --profile native -p styrene-host --bench wire
-    {{python}} python-host/bench/bench_nodes.py
-    cargo bench --profile native -p styrene-host --bench nodes
+    STYRENE_BENCH_OUT={{justfile_directory()}}/target/bench-nodes-rust.json cargo bench --profile native -p styrene-host --bench nodes
+    STYRENE_BENCH_OUT={{justfile_directory()}}/target/bench-nodes-rust.json {{python}} python-host/bench/bench_nodes.py
 
 # regenerate the golden vectors by running styrened 0.18.0
 vectors:

@@ -1,27 +1,38 @@
 //! The node store: the native library (styrene-store on rusqlite) vs the
-//! component in the Rust host, side by side in one run. `just bench` runs it.
-//! Each figure is one timed pass; nothing here asserts a time.
+//! component in the Rust host, side by side in one run. `just bench` runs it
+//! before `python-host/bench/bench_nodes.py`, which prints these figures in one
+//! table with styrened's and the Python host's: this writes them to the file
+//! named by `STYRENE_BENCH_OUT` (JSON). Both benches run the same workload
+//! (see `device`). Each figure is one timed pass; nothing asserts a time.
 
+use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::time::Instant;
-use styrene_host::bindings::exports::styrene::core::nodes::{DeviceType, MeshDevice};
+use styrene_host::bindings::exports::styrene::core::nodes::{DeviceType, MeshDevice, NodeQuery};
 use styrene_host::{Limits, Runtime};
 
 const N: usize = 10_000;
 const LOOKUPS: usize = 1_000;
 
-fn device(i: usize, last: i64) -> MeshDevice {
+/// A 32-hex-digit hash: the first 16 bytes of SHA-256 of `text`.
+fn hash(text: &str) -> String {
+    hex::encode(&Sha256::digest(text.as_bytes())[..16])
+}
+
+/// Node `i` of the workload; in the `aged` pass every odd node was last heard
+/// in 1970, so pruning removes half. `bench_nodes.py` builds the same nodes.
+fn device(i: usize, last: i64, aged: bool) -> MeshDevice {
     MeshDevice {
-        destination_hash: format!("{i:032x}"),
-        identity_hash: format!("{:032x}", i % 997),
+        destination_hash: hash(&format!("destination {i}")),
+        identity_hash: hash(&format!("identity {}", i % 997)),
         name: format!("node-{i}"),
         device_type: DeviceType::StyreneNode,
-        last_announce: last,
+        last_announce: if aged && i % 2 == 1 { 1000 } else { last + i as i64 },
         announce_count: 1,
         app_data_raw: None,
         capabilities: Some(vec!["rpc".into(), "chat".into()]),
         version: Some("0.18.0".into()),
-        lxmf_destination_hash: Some(format!("{:032x}", i + 7)),
+        lxmf_destination_hash: Some(hash(&format!("lxmf {i}"))),
         short_name: Some(format!("n{i}")),
         system_fingerprint: None,
         nomadnet_destination_hash: None,
@@ -65,6 +76,13 @@ fn per_call(count: usize, f: impl FnOnce()) -> f64 {
     start.elapsed().as_secs_f64() * 1e6 / count as f64
 }
 
+/// The process's peak resident memory (Linux `VmHWM`), in MiB.
+fn peak_rss_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    Some(line.split_whitespace().nth(1)?.parse::<u64>().ok()? / 1024)
+}
+
 fn main() {
     let wasm = std::env::var_os("STYRENE_WASM").map(PathBuf::from).unwrap_or_else(|| {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/wasm32-wasip2/release/styrene.wasm")
@@ -80,9 +98,9 @@ fn main() {
     let store = styrene.with_nodes(|n, s| n.node_store().call_open(s, "nodes.db")).unwrap().unwrap();
     let native = styrene_store::NodeStore::open(&native_dir.join("nodes.db")).unwrap();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-    let first: Vec<MeshDevice> = (0..N).map(|i| device(i, now)).collect();
-    let second: Vec<MeshDevice> = (0..N).map(|i| device(i, now + 1)).collect();
-    let picks: Vec<String> = (0..LOOKUPS).map(|i| format!("{:032x}", (i * 7919) % N)).collect();
+    let first: Vec<MeshDevice> = (0..N).map(|i| device(i, now, false)).collect();
+    let second: Vec<MeshDevice> = (0..N).map(|i| device(i, now + 1, true)).collect();
+    let picks: Vec<String> = (0..LOOKUPS).map(|i| first[(i * 7919) % N].destination_hash.clone()).collect();
 
     let mut rows: Vec<(&str, f64, f64)> = Vec::new();
     let mut both = |what, native_us: f64, component_us: f64| rows.push((what, native_us, component_us));
@@ -111,32 +129,62 @@ fn main() {
     });
     both("get_node_by_destination", n3, c3);
     let n4 = per_call(LOOKUPS, || {
-        picks.iter().for_each(|h| ignore(native.get_identity_for_destination(&h[20..]).unwrap()))
+        picks.iter().for_each(|h| ignore(native.get_identity_for_destination(&h[..12]).unwrap()))
     });
     let c4 = per_call(LOOKUPS, || {
         picks.iter().for_each(|h| {
             ignore(
                 styrene
-                    .with_nodes(|n, s| n.node_store().call_get_identity_for_destination(s, store, &h[20..]))
+                    .with_nodes(|n, s| n.node_store().call_get_identity_for_destination(s, store, &h[..12]))
                     .unwrap(),
             )
         })
     });
     both("get_identity_for_destination, 12-char prefix", n4, c4);
-    let n5 = per_call(1, || ignore(native.get_all_nodes().unwrap()));
-    let c5 = per_call(1, || {
-        ignore(styrene.with_nodes(|n, s| n.node_store().call_get_all_nodes(s, store)).unwrap())
+    let n5 = per_call(3, || (0..3).for_each(|_| ignore(native.get_all_nodes().unwrap())));
+    let c5 = per_call(3, || {
+        (0..3).for_each(|_| {
+            ignore(styrene.with_nodes(|n, s| n.node_store().call_get_all_nodes(s, store)).unwrap())
+        })
     });
     both("get_all_nodes (10,000 rows)", n5, c5);
-    let n6 = per_call(1, || ignore(native.prune_old_nodes(0, now + 10).unwrap()));
+    let n6 = per_call(1, || ignore(native.prune_old_nodes(86400 * 30, now).unwrap()));
     let c6 = per_call(1, || {
-        ignore(styrene.with_nodes(|n, s| n.node_store().call_prune_old_nodes(s, store, -10)).unwrap())
+        ignore(styrene.with_nodes(|n, s| n.node_store().call_prune_old_nodes(s, store, 86400 * 30)).unwrap())
     });
-    both("prune_old_nodes (all 10,000)", n6, c6);
+    both("prune_old_nodes (5,000 of 10,000)", n6, c6);
+    // the packed form the Python host reads lists with, for comparison
+    let packed = per_call(3, || {
+        (0..3).for_each(|_| {
+            ignore(
+                styrene
+                    .with_nodes(|n, s| n.node_store().call_get_nodes_packed(s, store, &NodeQuery::All))
+                    .unwrap(),
+            )
+        })
+    });
+    styrene.drop_resource(store).unwrap();
+    drop(native);
+    let size = |dir: &PathBuf| std::fs::metadata(dir.join("nodes.db")).map_or(0, |m| m.len());
+    let peak = peak_rss_mib();
 
     println!("{:46} {:>14} {:>14} {:>8}", "Node store in the Rust host", "native lib", "component", "ratio");
-    for (what, n, c) in rows {
+    for (what, n, c) in &rows {
         println!("{what:46} {n:>11.1} µs {c:>11.1} µs {:>7.1}x", c / n);
     }
-    styrene.drop_resource(store).unwrap();
+    println!("{:46} {:>14} {packed:>11.1} µs", "get-nodes-packed (all, as JSON)", "");
+    println!("{:46} {:>14} {:>14}", "db size (bytes)", size(&native_dir), size(&wasm_dir));
+    println!("peak memory of this process (native and component): {} MiB", peak.unwrap_or(0));
+    if let Some(out) = std::env::var_os("STYRENE_BENCH_OUT") {
+        let times: serde_json::Map<String, serde_json::Value> = rows
+            .iter()
+            .map(|(what, n, c)| (what.to_string(), serde_json::json!({"native": n, "component": c})))
+            .collect();
+        let report = serde_json::json!({
+            "times_us": times,
+            "db_size": {"native": size(&native_dir), "component": size(&wasm_dir)},
+            "peak_rss_mib": peak,
+        });
+        std::fs::write(out, serde_json::to_string_pretty(&report).unwrap()).unwrap();
+    }
 }

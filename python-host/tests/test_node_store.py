@@ -89,11 +89,12 @@ def test_replays_styreneds_script(impl, tmp_path, caplog):
             elif op == "save_path":
                 result = store.save_path(*arg)
             elif op == "sql":
+                if hasattr(ns, "_Database"):
+                    # another program is about to write the file: the component lets go of it
+                    ns._Database.for_path(db).close()
                 with sqlite3.connect(db) as conn:
                     conn.execute(arg)
-                if hasattr(ns, "_Database"):
-                    # another program wrote the file: the component store must reopen it
-                    ns._Database.for_path(db).reopen()
+                conn.close()
                 result = None
             elif arg is None:
                 result = getattr(store, op)()
@@ -108,10 +109,9 @@ def test_replays_styreneds_script(impl, tmp_path, caplog):
         elif op.startswith("get_node"):
             result = as_json(result)
         assert result == step["result"], (i, op, arg)
-        if op.startswith("save_"):
-            assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == step[
-                "warnings"
-            ]
+        # rejected saves and ambiguous prefixes log styrened's WARNING lines
+        warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+        assert warnings == step["warnings"], (i, op, arg)
 
 
 def test_concurrent_saves(impl, tmp_path):

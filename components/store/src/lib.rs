@@ -9,8 +9,11 @@
 
 mod schema;
 mod store;
+mod vfs;
 
-pub use store::{NodeStore, PathEntry, SaveOutcome, StoreError};
+pub use store::{
+    IdentityLookup, NodeQuery, NodeStore, PathEntry, SaveOutcome, StoreError, ambiguous_warning,
+};
 
 /// Shortest accepted hash prefix for lookups.
 pub const MIN_PREFIX_LENGTH: usize = 8;

@@ -4,8 +4,9 @@ use crate::schema::{
     CREATE_NODES, CREATE_REST, MIGRATED_COLUMNS, REQUIRED_NODE_COLUMNS, REQUIRED_PATH_COLUMNS,
 };
 use crate::{is_valid_hash, is_valid_hash_prefix};
-use rusqlite::types::Value;
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
+use std::cell::Cell;
 use std::fmt;
 use std::io::Read;
 use std::path::Path;
@@ -85,9 +86,98 @@ pub struct PathEntry {
     pub updated_at: Option<i64>,
 }
 
+/// How an identity lookup ended (spec §2.6); styrened logs each outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdentityLookup {
+    /// The identity hash of the one matching node.
+    Found(String),
+    /// No node matched.
+    NotFound,
+    /// Shorter than a hash and not a valid prefix (under 8 characters, or not hex).
+    InvalidPrefix,
+    /// The prefix matched this many nodes; styrened logs a WARNING and returns nothing.
+    Ambiguous(usize),
+}
+
+impl IdentityLookup {
+    /// What styrened's method returns.
+    pub fn identity(self) -> Option<String> {
+        match self {
+            IdentityLookup::Found(identity) => Some(identity),
+            _ => None,
+        }
+    }
+}
+
+/// styrened's WARNING for an ambiguous prefix; `label` is `operator_dest` or `lxmf_dest`.
+pub fn ambiguous_warning(label: &str, input: &str, matches: usize) -> String {
+    let shown: String = input.chars().take(16).collect();
+    format!(
+        "[HASH] NodeStore lookup: {label}={shown}... -> AMBIGUOUS ({matches} matches, need longer prefix)"
+    )
+}
+
+/// Which rows a list query reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NodeQuery {
+    /// `get_all_nodes`.
+    All,
+    /// `get_styrene_nodes`.
+    Styrene,
+    /// `get_nodes_by_short_name`.
+    ShortName(String),
+    /// `get_nodes_by_short_name_prefix`.
+    ShortNamePrefix(String),
+}
+
+/// The `nodes` columns a device is read from, in the order `row_to_device` reads them.
+const DEVICE_COLUMNS: [&str; 17] = [
+    "destination_hash",
+    "identity_hash",
+    "name",
+    "device_type",
+    "last_announce",
+    "announce_count",
+    "capabilities",
+    "version",
+    "lxmf_destination_hash",
+    "short_name",
+    "system_fingerprint",
+    "nomadnet_destination_hash",
+    "discovered_via",
+    "hops",
+    "ygg_address",
+    "b32_address",
+    "web_url",
+];
+
+/// The two columns identity lookups search.
+#[derive(Clone, Copy)]
+enum HashColumn {
+    Destination = 0,
+    Lxmf = 1,
+}
+
+impl HashColumn {
+    fn name(self) -> &'static str {
+        match self {
+            HashColumn::Destination => "destination_hash",
+            HashColumn::Lxmf => "lxmf_destination_hash",
+        }
+    }
+}
+
 /// styrened's node store on one SQLite connection.
 pub struct NodeStore {
     conn: Connection,
+    /// `SELECT <DEVICE_COLUMNS> FROM nodes`, with `NULL` for a column an old
+    /// table lacks (styrened reads missing columns as None).
+    select_devices: String,
+    /// Per `HashColumn`: whether every stored value is text without an
+    /// uppercase ASCII letter (unknown until the first prefix lookup). While
+    /// it holds, styrened's case-insensitive `LIKE 'prefix%'` matches exactly
+    /// the rows in one index range, so a prefix lookup need not scan the table.
+    lowercase_only: [Cell<Option<bool>>; 2],
 }
 
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
@@ -100,20 +190,8 @@ impl NodeStore {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        // On WASI, SQLite's default VFS locks with a `nodes.db.lock` directory:
-        // it costs filesystem calls per transaction, styrened's fcntl locks
-        // never see it, and a process killed while holding it leaves it
-        // behind, locking the store for good. So the component opens without
-        // locks ("unix-none") and in exclusive mode, which keeps the page cache
-        // between transactions (without it each lookup re-reads its pages
-        // through WASI, 20x slower). The rule that follows: while a store is
-        // open in the component, no other program writes that file; hosts
-        // serialise their own calls.
-        #[cfg(target_family = "wasm")]
-        let conn = Connection::open_with_flags_and_vfs(path, flags, c"unix-none")?;
-        #[cfg(not(target_family = "wasm"))]
-        let conn = Connection::open_with_flags(path, flags)?;
-        Self::prepare(conn)
+        crate::vfs::register().map_err(|rc| StoreError::Sqlite(format!("cannot register the VFS ({rc})")))?;
+        Self::prepare(Connection::open_with_flags_and_vfs(path, flags, crate::vfs::NAME)?)
     }
 
     /// A store in memory (tests, and hosts without a filesystem).
@@ -122,7 +200,15 @@ impl NodeStore {
     }
 
     fn prepare(conn: Connection) -> Result<Self, StoreError> {
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Exclusive locking mode, set before the first read: the store is the
+        // file's only user while it is open. It keeps the page cache between
+        // transactions (without it each lookup re-reads its pages, through
+        // WASI in the component), and it is what lets SQLite use WAL without
+        // shared memory, which WASI does not have. In the component there are
+        // no locks behind it at all ("unix-none"): SQLite's WASI build would
+        // lock with a `nodes.db.lock` directory, which a killed process leaves
+        // behind. So: while a store is open, no other program writes its file.
+        conn.query_row("PRAGMA locking_mode = EXCLUSIVE", [], |_| Ok(()))?;
         // nothing is written before the file has proved sound: a damaged or
         // truncated database is reported, never "repaired" by a schema change
         let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
@@ -130,8 +216,14 @@ impl NodeStore {
             return Err(StoreError::Corrupt(check));
         }
         check_shape(&conn)?;
-        #[cfg(target_family = "wasm")]
-        conn.query_row("PRAGMA locking_mode = EXCLUSIVE", [], |_| Ok(()))?;
+        // WAL with synchronous=NORMAL: a save is one write of its pages to the
+        // log and no fsync; a killed process loses nothing that returned, and
+        // a power cut can lose the last saves but never corrupts the file.
+        // `Drop` puts the file back in styrened's rollback-journal mode.
+        conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+        conn.execute_batch(
+            "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -8192; PRAGMA temp_store = MEMORY;",
+        )?;
         conn.execute(CREATE_NODES, [])?;
         for (column, kind) in MIGRATED_COLUMNS {
             if !has_column(&conn, "nodes", column)? {
@@ -141,7 +233,11 @@ impl NodeStore {
         for statement in CREATE_REST {
             conn.execute(statement, [])?;
         }
-        Ok(Self { conn })
+        let present = table_columns(&conn, "nodes")?;
+        let columns: Vec<&str> =
+            DEVICE_COLUMNS.iter().map(|c| if present.iter().any(|p| p == c) { *c } else { "NULL" }).collect();
+        let select_devices = format!("SELECT {} FROM nodes", columns.join(", "));
+        Ok(Self { conn, select_devices, lowercase_only: [Cell::new(None), Cell::new(None)] })
     }
 
     /// `save_node(device)`: upsert with styrened's rules (spec §2.5).
@@ -187,7 +283,7 @@ impl NodeStore {
                     updated_at = strftime('%s', 'now')",
             )?
             .execute(params![
-                d.destination_hash,
+                &d.destination_hash,
                 d.identity_hash,
                 d.name,
                 d.device_type.value(),
@@ -205,88 +301,145 @@ impl NodeStore {
                 d.b32_address,
                 d.web_url,
             ])?;
+        self.note_stored(HashColumn::Destination, Some(&d.destination_hash));
+        self.note_stored(HashColumn::Lxmf, d.lxmf_destination_hash.as_deref());
         Ok(SaveOutcome::Saved)
     }
 
-    fn one(&self, sql: &str, arg: &str) -> Result<Option<MeshDevice>, StoreError> {
-        Ok(self.conn.prepare_cached(sql)?.query_row([arg], row_to_device).optional()?)
+    /// Keeps `lowercase_only` true to the table after a value was stored.
+    fn note_stored(&self, column: HashColumn, value: Option<&str>) {
+        if value.is_some_and(|v| v.bytes().any(|b| b.is_ascii_uppercase())) {
+            self.lowercase_only[column as usize].set(Some(false));
+        }
     }
 
-    fn many(&self, sql: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<MeshDevice>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(sql)?;
-        let rows = stmt.query_map(args, row_to_device)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+    fn one(&self, filter: &str, arg: &str) -> Result<Option<MeshDevice>, StoreError> {
+        let sql = format!("{} WHERE {filter}", self.select_devices);
+        Ok(self.conn.prepare_cached(&sql)?.query_row([arg], row_to_device).optional()?)
     }
 
     /// `get_node_by_destination`: exact, case-sensitive.
     pub fn get_node_by_destination(&self, destination_hash: &str) -> Result<Option<MeshDevice>, StoreError> {
-        self.one("SELECT * FROM nodes WHERE destination_hash = ?", destination_hash)
+        self.one("destination_hash = ?", destination_hash)
     }
 
     /// `get_node_by_identity`: the first row SQLite finds.
     pub fn get_node_by_identity(&self, identity_hash: &str) -> Result<Option<MeshDevice>, StoreError> {
-        self.one("SELECT * FROM nodes WHERE identity_hash = ?", identity_hash)
+        self.one("identity_hash = ?", identity_hash)
     }
 
     /// `get_node_by_lxmf_destination`: exact.
     pub fn get_node_by_lxmf_destination(&self, lxmf: &str) -> Result<Option<MeshDevice>, StoreError> {
-        self.one("SELECT * FROM nodes WHERE lxmf_destination_hash = ?", lxmf)
+        self.one("lxmf_destination_hash = ?", lxmf)
     }
 
     /// `get_identity_for_destination` (spec §2.6).
-    pub fn get_identity_for_destination(&self, hash: &str) -> Result<Option<String>, StoreError> {
-        self.identity_lookup("destination_hash", hash)
+    pub fn get_identity_for_destination(&self, hash: &str) -> Result<IdentityLookup, StoreError> {
+        self.identity_lookup(HashColumn::Destination, hash)
     }
 
     /// `get_identity_for_lxmf_destination` (spec §2.6).
-    pub fn get_identity_for_lxmf_destination(&self, hash: &str) -> Result<Option<String>, StoreError> {
-        self.identity_lookup("lxmf_destination_hash", hash)
+    pub fn get_identity_for_lxmf_destination(&self, hash: &str) -> Result<IdentityLookup, StoreError> {
+        self.identity_lookup(HashColumn::Lxmf, hash)
     }
 
     /// Exact match for a full hash; for a shorter valid prefix (8+ hex), a
     /// `LIKE prefix%` match that counts only when it is unambiguous.
-    fn identity_lookup(&self, column: &str, hash: &str) -> Result<Option<String>, StoreError> {
-        let exact = format!("SELECT identity_hash FROM nodes WHERE {column} = ?");
+    fn identity_lookup(&self, column: HashColumn, hash: &str) -> Result<IdentityLookup, StoreError> {
+        let name = column.name();
         if is_valid_hash(Some(hash))
             && let Some(identity) = self
                 .conn
-                .prepare_cached(&exact)?
+                .prepare_cached(&format!("SELECT identity_hash FROM nodes WHERE {name} = ?"))?
                 .query_row([hash], |r| r.get::<_, Option<String>>(0))
                 .optional()?
         {
-            return Ok(identity);
+            return Ok(identity.map_or(IdentityLookup::NotFound, IdentityLookup::Found));
         }
-        if hash.chars().count() >= 32 || !is_valid_hash_prefix(Some(hash)) {
-            return Ok(None);
+        if hash.chars().count() >= 32 {
+            return Ok(IdentityLookup::NotFound);
         }
-        let like = format!("SELECT identity_hash FROM nodes WHERE {column} LIKE ?");
-        let mut stmt = self.conn.prepare_cached(&like)?;
-        let rows: Vec<Option<String>> =
-            stmt.query_map([format!("{hash}%")], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        if !is_valid_hash_prefix(Some(hash)) {
+            return Ok(IdentityLookup::InvalidPrefix);
+        }
+        let rows: Vec<Option<String>> = if self.is_lowercase_only(column)? {
+            // the rows LIKE matches are those starting with the lowercased prefix:
+            // the index range [prefix, prefix with its last character plus one)
+            let low = hash.to_ascii_lowercase();
+            let mut high = low.clone().into_bytes();
+            *high.last_mut().expect("a prefix has 8+ characters") += 1;
+            let high = String::from_utf8(high).expect("hex plus one is ASCII");
+            let sql = format!("SELECT identity_hash FROM nodes WHERE {name} >= ? AND {name} < ?");
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            stmt.query_map([low, high], |r| r.get(0))?.collect::<Result<_, _>>()?
+        } else {
+            let mut stmt =
+                self.conn.prepare_cached(&format!("SELECT identity_hash FROM nodes WHERE {name} LIKE ?"))?;
+            stmt.query_map([format!("{hash}%")], |r| r.get(0))?.collect::<Result<_, _>>()?
+        };
         Ok(match rows.as_slice() {
-            [only] => only.clone(),
-            _ => None,
+            [] => IdentityLookup::NotFound,
+            [only] => only.clone().map_or(IdentityLookup::NotFound, IdentityLookup::Found),
+            _ => IdentityLookup::Ambiguous(rows.len()),
         })
+    }
+
+    fn is_lowercase_only(&self, column: HashColumn) -> Result<bool, StoreError> {
+        let cell = &self.lowercase_only[column as usize];
+        if let Some(known) = cell.get() {
+            return Ok(known);
+        }
+        let name = column.name();
+        let sql = format!(
+            "SELECT NOT EXISTS (SELECT 1 FROM nodes WHERE {name} IS NOT NULL \
+             AND (typeof({name}) != 'text' OR {name} != lower({name})))"
+        );
+        let known = self.conn.query_row(&sql, [], |r| r.get(0))?;
+        cell.set(Some(known));
+        Ok(known)
+    }
+
+    /// The rows of a list query, in styrened's order.
+    pub fn nodes(&self, query: &NodeQuery) -> Result<Vec<MeshDevice>, StoreError> {
+        let select = &self.select_devices;
+        let (sql, arg) = match query {
+            NodeQuery::All => (format!("{select} ORDER BY last_announce DESC"), None),
+            NodeQuery::Styrene => {
+                (format!("{select} WHERE device_type = 'styrene' ORDER BY last_announce DESC"), None)
+            }
+            NodeQuery::ShortName(name) => {
+                (format!("{select} WHERE LOWER(short_name) = LOWER(?)"), Some(name))
+            }
+            NodeQuery::ShortNamePrefix(prefix) => {
+                (format!("{select} WHERE LOWER(short_name) LIKE LOWER(? || '%')"), Some(prefix))
+            }
+        };
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = match arg {
+            Some(arg) => stmt.query_map([arg], row_to_device)?.collect::<Result<_, _>>()?,
+            None => stmt.query_map([], row_to_device)?.collect::<Result<_, _>>()?,
+        };
+        Ok(rows)
     }
 
     /// `get_all_nodes`: newest announce first.
     pub fn get_all_nodes(&self) -> Result<Vec<MeshDevice>, StoreError> {
-        self.many("SELECT * FROM nodes ORDER BY last_announce DESC", &[])
+        self.nodes(&NodeQuery::All)
     }
 
     /// `get_styrene_nodes`: `device_type = 'styrene'` (legacy `styrene_node` rows are not included).
     pub fn get_styrene_nodes(&self) -> Result<Vec<MeshDevice>, StoreError> {
-        self.many("SELECT * FROM nodes WHERE device_type = ? ORDER BY last_announce DESC", &[&"styrene"])
+        self.nodes(&NodeQuery::Styrene)
     }
 
     /// `get_nodes_by_short_name`: case-insensitive equality.
     pub fn get_nodes_by_short_name(&self, short_name: &str) -> Result<Vec<MeshDevice>, StoreError> {
-        self.many("SELECT * FROM nodes WHERE LOWER(short_name) = LOWER(?)", &[&short_name])
+        self.nodes(&NodeQuery::ShortName(short_name.to_owned()))
     }
 
     /// `get_nodes_by_short_name_prefix`: `LIKE prefix%` (`%` and `_` in the prefix are wildcards, as in styrened).
     pub fn get_nodes_by_short_name_prefix(&self, prefix: &str) -> Result<Vec<MeshDevice>, StoreError> {
-        self.many("SELECT * FROM nodes WHERE LOWER(short_name) LIKE LOWER(? || '%')", &[&prefix])
+        self.nodes(&NodeQuery::ShortNamePrefix(prefix.to_owned()))
     }
 
     /// `delete_node`: whether a row went.
@@ -384,6 +537,14 @@ impl NodeStore {
     }
 }
 
+impl Drop for NodeStore {
+    fn drop(&mut self) {
+        // checkpoints the log into the file and removes it; if this fails the
+        // file stays in WAL mode, which styrened's SQLite opens just as well
+        let _ = self.conn.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()));
+    }
+}
+
 /// Refuses, before SQLite writes anything, a file that is not an SQLite database.
 fn check_file(path: &Path) -> Result<(), StoreError> {
     let mut file = match std::fs::File::open(path) {
@@ -427,62 +588,63 @@ fn check_shape(conn: &Connection) -> Result<(), StoreError> {
 }
 
 /// A column read the way Python would see it, or `None` if the column is absent.
-fn column(row: &Row<'_>, name: &str) -> Option<Value> {
-    row.as_ref().column_index(name).ok().and_then(|i| row.get::<_, Value>(i).ok())
+fn column<'r>(row: &'r Row<'_>, name: &str) -> Option<ValueRef<'r>> {
+    row.as_ref().column_index(name).ok().and_then(|i| row.get_ref(i).ok())
 }
 
-fn text(value: Option<Value>) -> Option<String> {
+fn text(value: Option<ValueRef<'_>>) -> Option<String> {
     match value? {
-        Value::Text(s) => Some(s),
-        Value::Integer(i) => Some(i.to_string()),
-        Value::Real(f) => Some(f.to_string()),
-        Value::Blob(b) => Some(String::from_utf8_lossy(&b).into_owned()),
-        Value::Null => None,
+        ValueRef::Text(s) | ValueRef::Blob(s) => Some(String::from_utf8_lossy(s).into_owned()),
+        ValueRef::Integer(i) => Some(i.to_string()),
+        ValueRef::Real(f) => Some(f.to_string()),
+        ValueRef::Null => None,
     }
 }
 
-fn integer(value: Option<Value>) -> Option<i64> {
+fn integer(value: Option<ValueRef<'_>>) -> Option<i64> {
     match value? {
-        Value::Integer(i) => Some(i),
-        Value::Real(f) => Some(f as i64),
-        Value::Text(s) => s.trim().parse().ok(),
+        ValueRef::Integer(i) => Some(i),
+        ValueRef::Real(f) => Some(f as i64),
+        ValueRef::Text(s) => std::str::from_utf8(s).ok()?.trim().parse().ok(),
         _ => None,
     }
 }
 
-/// `_row_to_device` (spec §2.7), quirks included.
+/// `_row_to_device` (spec §2.7), quirks included, from a row of `DEVICE_COLUMNS`.
 fn row_to_device(row: &Row<'_>) -> rusqlite::Result<MeshDevice> {
-    let destination_hash = text(column(row, "destination_hash")).unwrap_or_default();
-    let raw_type = text(column(row, "device_type"));
-    let device_type = match raw_type.as_deref() {
-        None | Some("") => DeviceType::Unknown,
-        Some("styrene_node") => DeviceType::StyreneNode,
-        Some(value) => DeviceType::from_value(value).unwrap_or(DeviceType::Unknown),
+    let at = |i: usize| row.get_ref(i).ok();
+    let destination_hash = text(at(0)).unwrap_or_default();
+    let device_type = match at(3) {
+        Some(ValueRef::Text(b"styrene_node")) => DeviceType::StyreneNode,
+        value => match text(value).as_deref() {
+            None | Some("") => DeviceType::Unknown,
+            Some(value) => DeviceType::from_value(value).unwrap_or(DeviceType::Unknown),
+        },
     };
-    let name = text(column(row, "name"))
+    let name = text(at(2))
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| format!("device-{}", destination_hash.chars().take(8).collect::<String>()));
     Ok(MeshDevice {
-        identity_hash: text(column(row, "identity_hash")).unwrap_or_default(),
+        identity_hash: text(at(1)).unwrap_or_default(),
         name,
         device_type,
         // `row or 0` / `row or 1`: NULL and 0 read back as the default
-        last_announce: integer(column(row, "last_announce")).unwrap_or(0),
-        announce_count: integer(column(row, "announce_count")).filter(|&c| c != 0).unwrap_or(1),
+        last_announce: integer(at(4)).unwrap_or(0),
+        announce_count: integer(at(5)).filter(|&c| c != 0).unwrap_or(1),
         app_data_raw: None,
-        capabilities: text(column(row, "capabilities"))
+        capabilities: text(at(6))
             .filter(|c| !c.is_empty())
             .map(|c| c.split(',').map(str::to_owned).collect()),
-        version: text(column(row, "version")),
-        lxmf_destination_hash: text(column(row, "lxmf_destination_hash")),
-        short_name: text(column(row, "short_name")),
-        system_fingerprint: text(column(row, "system_fingerprint")),
-        nomadnet_destination_hash: text(column(row, "nomadnet_destination_hash")),
-        discovered_via: text(column(row, "discovered_via")),
-        hops: integer(column(row, "hops")),
-        ygg_address: text(column(row, "ygg_address")),
-        b32_address: text(column(row, "b32_address")),
-        web_url: text(column(row, "web_url")),
+        version: text(at(7)),
+        lxmf_destination_hash: text(at(8)),
+        short_name: text(at(9)),
+        system_fingerprint: text(at(10)),
+        nomadnet_destination_hash: text(at(11)),
+        discovered_via: text(at(12)),
+        hops: integer(at(13)),
+        ygg_address: text(at(14)),
+        b32_address: text(at(15)),
+        web_url: text(at(16)),
         destination_hash,
     })
 }

@@ -83,12 +83,13 @@ def _activate_mesh_device() -> None:
 
     from . import _mesh_device, mesh_device
 
+    ours = _mesh_device.MeshDevice
     for name in ("DeviceType", "NodeStatus", "MeshDevice"):
         setattr(_mesh_device, name, getattr(upstream, name))
         setattr(mesh_device, name, getattr(upstream, name))
     _mesh_device._adopt(upstream.DeviceType, upstream.NodeStatus)
     for prop in ("status", "last_seen_display"):
-        setattr(upstream.MeshDevice, prop, getattr(_mesh_device.MeshDevice, prop))
+        setattr(upstream.MeshDevice, prop, getattr(ours, prop))
     functions = ("parse_announce_data", "create_mesh_device", "_sanitize_fingerprint", "_try_lxmf_parse")
     _rebind({n: (getattr(upstream, n), getattr(_mesh_device, n)) for n in functions})
 

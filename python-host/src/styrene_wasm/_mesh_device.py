@@ -164,45 +164,9 @@ def create_mesh_device(
     return device
 
 
-def _from_record(record: tuple) -> Any:
-    """A ``MeshDevice`` from the component's ``mesh-device`` record (fields in WIT order)."""
-    (
-        dest,
-        ident,
-        name,
-        case,
-        last,
-        count,
-        raw,
-        caps,
-        version,
-        lxmf,
-        short,
-        fp,
-        nn,
-        via,
-        hops,
-        ygg,
-        b32,
-        web,
-    ) = record
-    return MeshDevice(
-        destination_hash=dest,
-        identity_hash=ident,
-        name=name,
-        device_type=_by_case[case],
-        last_announce=last,
-        announce_count=count,
-        app_data_raw=raw,
-        capabilities=caps,
-        version=version,
-        lxmf_destination_hash=lxmf,
-        short_name=short,
-        system_fingerprint=fp,
-        nomadnet_destination_hash=nn,
-        discovered_via=via,
-        hops=hops,
-        ygg_address=ygg,
-        b32_address=b32,
-        web_url=web,
-    )
+def _from_record(record: tuple | list) -> Any:
+    """A ``MeshDevice`` from the component's ``mesh-device`` record: its fields
+    are in the dataclass's positional order, the device type as a case index."""
+    fields = list(record)
+    fields[3] = _by_case[fields[3]]
+    return MeshDevice(*fields)

@@ -14,6 +14,8 @@ program may write that file: one writer per ``nodes.db``.
 
 from __future__ import annotations
 
+import atexit
+import json
 import logging
 import os
 import re
@@ -109,6 +111,8 @@ class _Database:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.instance: Any = None
+        self.handle: Any = None
         self._start()
 
     def _start(self) -> None:
@@ -117,14 +121,29 @@ class _Database:
         self.handle = _check(open_store(self.path.name))
         self._methods: dict[str, Any] = {}
 
-    def reopen(self) -> None:
-        """Drop the connection and open the file again: needed after another
-        program wrote it, since the open store keeps its pages cached."""
+    def close(self) -> None:
+        """Let go of the file: the component checkpoints its log and leaves the
+        file in styrened's journal mode, so another program may use it. The
+        next call opens it again."""
         with _db_lock:
+            handle, self.handle = self.handle, None
+            if handle is not None:
+                try:
+                    handle.drop(self.instance.store)
+                except _loader.WasmtimeError:
+                    pass  # a trapped instance: SQLite recovers the log on the next open
+            self.instance = None
+
+    def reopen(self) -> None:
+        """Close and open the file again."""
+        with _db_lock:
+            self.close()
             self._start()
 
     def call(self, method: str, *args: Any) -> Any:
         with _db_lock:
+            if self.handle is None:
+                self._start()
             fast = self._methods.get(method)
             if fast is None:
                 fast = self._methods[method] = self.instance.func(_NODES, f"[method]node-store.{method}").call
@@ -133,8 +152,24 @@ class _Database:
             try:
                 return _check(fast(self.handle, *args))
             except _loader.WasmtimeError as trap:
-                self._start()  # a fresh instance and connection; SQLite rolled back any half-done write
+                # SQLite rolls back a half-done write when the file is next opened
+                self.handle = self.instance = None
                 raise ComponentTrap(f"styrene.wasm trapped in node-store.{method}: {trap}") from None
+
+    @classmethod
+    def close_all(cls) -> None:
+        with _db_lock:
+            for database in cls._open.values():
+                database.close()
+
+
+atexit.register(_Database.close_all)
+
+
+# case indexes of `identity-lookup` and `node-query` (wit/nodes.wit)
+_FOUND, _NOT_FOUND, _INVALID_PREFIX, _AMBIGUOUS = range(4)
+_ALL, _STYRENE = (0, None), (1, None)
+_BY_SHORT_NAME, _BY_SHORT_NAME_PREFIX = 2, 3
 
 
 def _to_record(d: Any) -> tuple:
@@ -185,7 +220,9 @@ def _to_path(entry: tuple | None) -> dict | None:
 def init_db(db_path: Path | None = None) -> sqlite3.Connection:
     """Ensure the schema (through the component) and return a new sqlite3 connection; the caller closes it."""
     path = Path(db_path) if db_path is not None else get_db_path()
-    _Database.for_path(path)
+    # the schema is ensured, then the file released, so the caller's connection
+    # sees it whole; the store's next call opens it again
+    _Database.for_path(path).close()
     conn = sqlite3.Connection(str(path), check_same_thread=False)
     conn.row_factory = sqlite3.Row
     return conn
@@ -215,8 +252,25 @@ class NodeStore:
     def get_node_by_identity(self, identity_hash: str) -> Any:
         return _to_device(self._db.call("get-node-by-identity", identity_hash))
 
+    def _identity(self, method: str, label: str, missing: str, hash_: str) -> str | None:
+        case, value = self._db.call(method, hash_)
+        if case == _FOUND:
+            if logger.isEnabledFor(logging.DEBUG):
+                found = f"identity_hash={value[:16]}..."
+                logger.debug(f"[HASH] NodeStore lookup: {label}={hash_[:16]}... -> {found}")
+            return value
+        if case == _AMBIGUOUS:
+            logger.warning(
+                f"[HASH] NodeStore lookup: {label}={hash_[:16]}... "
+                f"-> AMBIGUOUS ({value} matches, need longer prefix)"
+            )
+        elif logger.isEnabledFor(logging.DEBUG):
+            outcome = "INVALID (too short or not hex)" if case == _INVALID_PREFIX else f"NOT FOUND{missing}"
+            logger.debug(f"[HASH] NodeStore lookup: {label}={hash_[:16]}... -> {outcome}")
+        return None
+
     def get_identity_for_destination(self, destination_hash: str) -> str | None:
-        return self._db.call("get-identity-for-destination", destination_hash)
+        return self._identity("get-identity-for-destination", "operator_dest", "", destination_hash)
 
     # the name styrened's messages.backfill_contacts_identity_hash calls (spec section 2.9)
     get_identity_hash_for_destination = get_identity_for_destination
@@ -225,19 +279,29 @@ class NodeStore:
         return _to_device(self._db.call("get-node-by-lxmf-destination", lxmf_destination_hash))
 
     def get_identity_for_lxmf_destination(self, lxmf_destination_hash: str) -> str | None:
-        return self._db.call("get-identity-for-lxmf-destination", lxmf_destination_hash)
+        return self._identity(
+            "get-identity-for-lxmf-destination",
+            "lxmf_dest",
+            " (node may not have announced with LXMF dest in app_data)",
+            lxmf_destination_hash,
+        )
+
+    def _nodes(self, query: tuple) -> list:
+        # the packed form: one string across the C API instead of ~20 values a node
+        from_record = _mesh_device._from_record
+        return [from_record(r) for r in json.loads(self._db.call("get-nodes-packed", query))]
 
     def get_all_nodes(self) -> list:
-        return [_to_device(r) for r in self._db.call("get-all-nodes")]
+        return self._nodes(_ALL)
 
     def get_styrene_nodes(self) -> list:
-        return [_to_device(r) for r in self._db.call("get-styrene-nodes")]
+        return self._nodes(_STYRENE)
 
     def get_nodes_by_short_name(self, short_name: str) -> list:
-        return [_to_device(r) for r in self._db.call("get-nodes-by-short-name", short_name)]
+        return self._nodes((_BY_SHORT_NAME, short_name))
 
     def get_nodes_by_short_name_prefix(self, prefix: str) -> list:
-        return [_to_device(r) for r in self._db.call("get-nodes-by-short-name-prefix", prefix)]
+        return self._nodes((_BY_SHORT_NAME_PREFIX, prefix))
 
     def delete_node(self, destination_hash: str) -> bool:
         return self._db.call("delete-node", destination_hash)
