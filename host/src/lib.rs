@@ -8,9 +8,11 @@
 //! its place; the caller gets [`HostError::Trap`]).
 
 mod cache;
+mod db_lock;
 mod instance;
 mod runtime;
 
+pub use db_lock::DatabaseLock;
 pub use instance::{HostError, State, Styrene};
 pub use runtime::{Limits, Runtime};
 

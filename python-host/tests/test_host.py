@@ -248,3 +248,20 @@ def test_gateway_nodes_commands_on_a_styrened_database(tmp_path):
     assert "name:                      gw1" in gateway("show", "ab" * 16)
     assert "pruned 1 nodes" in gateway("prune")
     assert [d.destination_hash for d in Upstream(tmp_path / "nodes.db").get_all_nodes()] == ["ab" * 16]
+
+
+def test_gateway_refuses_a_database_another_host_has_open(tmp_path):
+    from styrene_wasm import _mesh_device, _node_store
+
+    ours = _node_store.NodeStore(tmp_path / "nodes.db")
+    ours.save_node(_mesh_device.MeshDevice("ab" * 16, "cd" * 16, "n", _mesh_device.DeviceType.HUB, 5))
+
+    def gateway_list() -> subprocess.CompletedProcess:
+        command = [str(GATEWAY), "nodes", "list", "--db", str(tmp_path)]
+        return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+    refused = gateway_list()
+    assert refused.returncode != 0 and "database is locked" in refused.stderr
+    _node_store._Database.for_path(tmp_path / "nodes.db").close()
+    listed = gateway_list()
+    assert listed.returncode == 0 and "1 nodes" in listed.stdout, listed.stderr

@@ -168,8 +168,11 @@ NODE_COLUMNS = (
 
 
 def rows(db: Path) -> list[tuple]:
-    with sqlite3.connect(db) as conn:
+    conn = sqlite3.connect(db)
+    try:
         return conn.execute(f"SELECT {NODE_COLUMNS} FROM nodes ORDER BY destination_hash").fetchall()
+    finally:
+        conn.close()
 
 
 def fill(store, md):
@@ -209,9 +212,9 @@ def test_a_database_written_by_styrened_reads_the_same_through_the_component(tmp
     db = tmp_path / "nodes.db"
     upstream = Upstream(db)
     fill(upstream, up_md)
+    expected = [as_json(d) for d in upstream.get_all_nodes()], upstream.get_all_paths()
     ours = _node_store.NodeStore(db)
-    assert [as_json(d) for d in ours.get_all_nodes()] == [as_json(d) for d in upstream.get_all_nodes()]
-    assert ours.get_all_paths() == upstream.get_all_paths()
+    assert ([as_json(d) for d in ours.get_all_nodes()], ours.get_all_paths()) == expected
     assert ours.get_identity_for_lxmf_destination("cccccccc") == "2" * 32
 
 
@@ -228,9 +231,43 @@ def test_a_database_written_by_the_component_reads_the_same_in_styrened(tmp_path
     fill(Upstream(fresh_py / "nodes.db"), up_md)
     ours = _node_store.NodeStore(fresh_wasm / "nodes.db")
     fill(ours, _mesh_device)
+    read_by_ours = [as_json(d) for d in ours.get_all_nodes()]
+    # the component lets go of the file (log checkpointed, rollback journal) for styrened
+    _node_store._Database.for_path(fresh_wasm / "nodes.db").close()
     assert rows(fresh_wasm / "nodes.db") == rows(fresh_py / "nodes.db")
     upstream = Upstream(fresh_wasm / "nodes.db")
-    assert [as_json(d) for d in upstream.get_all_nodes()] == [as_json(d) for d in ours.get_all_nodes()]
+    assert [as_json(d) for d in upstream.get_all_nodes()] == read_by_ours
+    with sqlite3.connect(fresh_wasm / "nodes.db") as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    conn.close()
+    assert sorted(p.name for p in fresh_wasm.iterdir()) == ["nodes.db"]
+
+
+def test_other_connections_are_locked_out_while_the_component_has_the_file(tmp_path):
+    from styrened.services.node_store import NodeStore as Upstream
+
+    from styrene_wasm import _mesh_device, _node_store
+
+    db = tmp_path / "nodes.db"
+    ours = _node_store.NodeStore(db)
+    fill(ours, _mesh_device)
+    # a reader would checkpoint and delete the component's log on closing: it is refused
+    with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+        sqlite3.connect(db, timeout=0.1).execute("SELECT count(*) FROM nodes").fetchone()
+    with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+        Upstream(db)
+    assert len(ours.get_all_nodes()) == 2  # and the store carries on
+    _node_store._Database.for_path(db).close()
+    upstream = Upstream(db)
+    assert len(upstream.get_all_nodes()) == 2
+    # and the other way round: while another connection writes, the component waits, then says so
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    with pytest.raises(sqlite3.DatabaseError, match="database is locked"):
+        _node_store._DatabaseLock(db, timeout=0.2)
+    writer.execute("ROLLBACK")
+    writer.close()
+    assert len(ours.get_all_nodes()) == 2
 
 
 def test_the_oldest_schema_is_migrated_as_styrened_does(tmp_path):
@@ -251,6 +288,7 @@ def test_the_oldest_schema_is_migrated_as_styrened_does(tmp_path):
         copies.append(db)
     Upstream(copies[0])
     _node_store.NodeStore(copies[1])
+    _node_store._Database.for_path(copies[1]).close()
 
     def schema(db: Path) -> list[tuple]:
         with sqlite3.connect(db) as conn:
@@ -315,6 +353,7 @@ def test_sigkill_during_a_burst_of_saves_loses_nothing_that_returned(tmp_path):
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         present = {r[0] for r in conn.execute("SELECT destination_hash FROM nodes")}
+    conn.close()
     assert set(saved) <= present
     from styrene_wasm import _node_store
 

@@ -5,29 +5,40 @@ resource of ``styrene:core/nodes``) with styrened's exact schema, so a
 ``nodes.db`` moves between styrened and this store both ways. Each database
 gets one component instance, granted only the database's directory, and one
 open connection, where styrened opens a connection and re-runs its schema
-setup on every call. Calls are serialised by the process-wide ``_db_lock``
-(WASI has no file locks): concurrent saves and reads from many threads are
-safe. The component keeps the file's pages cached between calls (WASI has no
-file locks to coordinate through), so while it has a database open no other
-program may write that file: one writer per ``nodes.db``.
+setup on every call. Calls are serialised by the process-wide ``_db_lock``:
+concurrent saves and reads from many threads are safe.
+
+While the component has a database open it is that file's only user: it keeps
+pages cached and writes through a log in exclusive mode, and WASI has no file
+locks, so this host holds SQLite's exclusive lock for it (see
+``_DatabaseLock``). Any other SQLite connection, styrened's included, gets
+"database is locked" until ``_Database.close()`` (or ``init_db``, or exit).
 """
 
 from __future__ import annotations
 
 import atexit
+import errno
 import json
 import logging
 import os
 import re
 import sqlite3
+import struct
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 from . import _loader, _mesh_device
 from ._loader import ComponentTrap
+
+try:
+    import fcntl
+except ImportError:  # not on Windows
+    fcntl = None  # type: ignore[assignment]
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +106,46 @@ def _check(result: tuple) -> Any:
     raise NodeStoreError(f"{_ERROR_NAMES[case]}: {message}")
 
 
+class _DatabaseLock:
+    """What SQLite's own exclusive lock is: a write lock on SQLite's lock bytes
+    (the pending byte, the reserved byte, the 510-byte shared range), held as
+    an open-file-description lock so that every other SQLite connection, in
+    this process too, sees the database as locked. Without it, a connection
+    that only read the file would checkpoint and delete the component's log
+    when it closed."""
+
+    START, LENGTH = 0x40000000, 512
+    _ofd = getattr(fcntl, "F_OFD_SETLK", None) if fcntl else None
+
+    def __init__(self, path: Path, timeout: float = 5.0) -> None:
+        try:
+            # an empty file is a new database to SQLite
+            self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise NodeStoreError(f"cannot access: {path}: {e.strerror}") from None
+        if self._ofd is None:
+            return  # no OFD locks on this platform: the one-user rule stays a rule
+        request = struct.pack("hhxxxxqqixxxx", fcntl.F_WRLCK, os.SEEK_SET, self.START, self.LENGTH, 0)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.fcntl(self._fd, self._ofd, request)
+                return
+            except OSError as e:
+                if e.errno not in (errno.EAGAIN, errno.EACCES):
+                    os.close(self._fd)
+                    raise NodeStoreError(f"cannot access: {path}: {e}") from None
+                if time.monotonic() >= deadline:
+                    os.close(self._fd)
+                    raise NodeStoreError(f"database is locked: {path} is in use by another program") from None
+                time.sleep(0.02)
+
+    def release(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)  # closing the description releases its lock
+            self._fd = -1
+
+
 class _Database:
     """One database file: its component instance, open store and calls."""
 
@@ -113,12 +164,19 @@ class _Database:
         self.path = path
         self.instance: Any = None
         self.handle: Any = None
+        self.lock: _DatabaseLock | None = None
         self._start()
 
     def _start(self) -> None:
-        self.instance = _loader.Instance(_loader.load(), directory=self.path.parent)
-        open_store = self.instance.func(_NODES, "[static]node-store.open")
-        self.handle = _check(open_store(self.path.name))
+        self.lock = _DatabaseLock(self.path)
+        try:
+            self.instance = _loader.Instance(_loader.load(), directory=self.path.parent)
+            open_store = self.instance.func(_NODES, "[static]node-store.open")
+            self.handle = _check(open_store(self.path.name))
+        except BaseException:
+            self.instance = None
+            self.lock.release()
+            raise
         self._methods: dict[str, Any] = {}
 
     def close(self) -> None:
@@ -133,6 +191,8 @@ class _Database:
                 except _loader.WasmtimeError:
                     pass  # a trapped instance: SQLite recovers the log on the next open
             self.instance = None
+            if self.lock is not None:
+                self.lock.release()
 
     def reopen(self) -> None:
         """Close and open the file again."""
@@ -154,6 +214,8 @@ class _Database:
             except _loader.WasmtimeError as trap:
                 # SQLite rolls back a half-done write when the file is next opened
                 self.handle = self.instance = None
+                if self.lock is not None:
+                    self.lock.release()
                 raise ComponentTrap(f"styrene.wasm trapped in node-store.{method}: {trap}") from None
 
     @classmethod
