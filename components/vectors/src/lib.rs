@@ -10,6 +10,7 @@ use styrene_wire::Node;
 const WIRE_GZ: &[u8] = include_bytes!("../../../tests/vectors/wire.json.gz");
 const NODES_GZ: &[u8] = include_bytes!("../../../tests/vectors/nodes.json.gz");
 const STORE_GZ: &[u8] = include_bytes!("../../../tests/vectors/store.json.gz");
+const PQC_GZ: &[u8] = include_bytes!("../../../tests/vectors/pqc.json.gz");
 
 fn parse(gz: &[u8]) -> Value {
     let mut text = String::new();
@@ -33,6 +34,12 @@ pub fn nodes_vectors() -> &'static Value {
 pub fn store_vectors() -> &'static Value {
     static STORE: OnceLock<Value> = OnceLock::new();
     STORE.get_or_init(|| parse(STORE_GZ))
+}
+
+/// The parsed `pqc.json.gz` (`tests/vectors/generate_pqc.py`).
+pub fn pqc_vectors() -> &'static Value {
+    static PQC: OnceLock<Value> = OnceLock::new();
+    PQC.get_or_init(|| parse(PQC_GZ))
 }
 
 /// The cases of one section of the wire vectors, e.g. `"payload_decode"`.
