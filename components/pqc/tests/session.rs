@@ -15,7 +15,12 @@ fn rng() -> SystemRandom {
 }
 
 /// Delivers `out` (sent by `from`) to `to`.
-fn deliver(to: &mut SessionService, from: &str, out: &Outgoing, now: f64) -> Result<Option<Outgoing>, HandshakeError> {
+fn deliver(
+    to: &mut SessionService,
+    from: &str,
+    out: &Outgoing,
+    now: f64,
+) -> Result<Option<Outgoing>, HandshakeError> {
     to.handle(from, out.message_type, &out.payload, now, &mut rng())
 }
 
@@ -42,10 +47,16 @@ fn with_field(payload: &[u8], key: &str, edit: impl Fn(&mut Vec<u8>)) -> Vec<u8>
 fn a_handshake_gives_both_sides_the_same_key() {
     let (mut a, mut b) = (SessionService::new(24), SessionService::new(24));
     let [initiate, respond, confirm] = handshake(&mut a, &mut b, T0);
-    assert_eq!((initiate.message_type, respond.message_type, confirm.message_type), (PQC_INITIATE, PQC_RESPOND, PQC_CONFIRM));
+    assert_eq!(
+        (initiate.message_type, respond.message_type, confirm.message_type),
+        (PQC_INITIATE, PQC_RESPOND, PQC_CONFIRM)
+    );
     for (service, peer) in [(&a, B), (&b, A)] {
         let session = service.session(peer).unwrap();
-        assert_eq!((session.state, session.security_tier), (SessionState::Established, SecurityTier::PqcHybrid));
+        assert_eq!(
+            (session.state, session.security_tier),
+            (SessionState::Established, SecurityTier::PqcHybrid)
+        );
         assert_eq!(service.pending_count(), 0);
     }
     assert_eq!(a.session(B).unwrap().session_id, b.session(A).unwrap().session_id);
@@ -56,7 +67,10 @@ fn a_handshake_gives_both_sides_the_same_key() {
     // the payload keys and sizes styrened sends
     let fields = decode_payload(&initiate.payload).unwrap();
     assert_eq!(fields[0], Node::Map(3));
-    assert_eq!((&fields[1], &fields[3], &fields[5]), (&Node::Str("session_id".into()), &Node::Str("x25519_pub".into()), &Node::Str("kem_pub".into())));
+    assert_eq!(
+        (&fields[1], &fields[3], &fields[5]),
+        (&Node::Str("session_id".into()), &Node::Str("x25519_pub".into()), &Node::Str("kem_pub".into()))
+    );
     assert!(matches!(&fields[6], Node::Bin(pk) if pk.len() == 1184));
 }
 

@@ -3,6 +3,7 @@
 //! domain types; the logic lives (and is tested) in the domain crates.
 
 mod nodes;
+mod pqc;
 mod wire;
 
 wit_bindgen::generate!({
