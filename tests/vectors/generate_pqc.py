@@ -52,7 +52,12 @@ def kdf() -> list:
     cases += [(b(32), b(32), b(16)) for _ in range(8)]
     cases.append((b(32), b(32), b""))  # styrened takes any salt
     return [
-        {"x25519_shared": x.hex(), "kem_shared": k.hex(), "session_id": s.hex(), "key": pqc_crypto.hybrid_kdf(x, k, s).hex()}
+        {
+            "x25519_shared": x.hex(),
+            "kem_shared": k.hex(),
+            "session_id": s.hex(),
+            "key": pqc_crypto.hybrid_kdf(x, k, s).hex(),
+        }
         for x, k, s in cases
     ]
 
@@ -61,7 +66,9 @@ def ratchet() -> list:
     keys = [b"\x11" * 32] + [b(32) for _ in range(4)]
     counters = [0, 1, 2, 255, 2**32, 2**64 - 1]
     return [
-        {"key": k.hex(), "counter": c, "out": pqc_crypto.ratchet_key(k, c).hex()} for k in keys for c in counters
+        {"key": k.hex(), "counter": c, "out": pqc_crypto.ratchet_key(k, c).hex()}
+        for k in keys
+        for c in counters
     ]
 
 
@@ -71,7 +78,15 @@ def confirmations() -> list:
         for _ in range(4):
             key, sid, pub = b(32), b(16), b(32)
             tag = hmac.new(key, label + sid + pub, hashlib.sha256).digest()
-            out.append({"label": label.decode(), "key": key.hex(), "session_id": sid.hex(), "x25519_pub": pub.hex(), "tag": tag.hex()})
+            out.append(
+                {
+                    "label": label.decode(),
+                    "key": key.hex(),
+                    "session_id": sid.hex(),
+                    "x25519_pub": pub.hex(),
+                    "tag": tag.hex(),
+                }
+            )
     return out
 
 
@@ -83,18 +98,40 @@ def aes_gcm() -> dict:
         wire = nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
         assert pqc_crypto.aes_gcm_decrypt(key, wire, aad) == plaintext
         cases.append(
-            {"key": key.hex(), "nonce": nonce.hex(), "plaintext": plaintext.hex(), "aad": None if aad is None else aad.hex(), "wire": wire.hex()}
+            {
+                "key": key.hex(),
+                "nonce": nonce.hex(),
+                "plaintext": plaintext.hex(),
+                "aad": None if aad is None else aad.hex(),
+                "wire": wire.hex(),
+            }
         )
     key, nonce = b(32), b(12)
     good = nonce + AESGCM(key).encrypt(nonce, b"payload", b"sid")
     tampered = bytearray(good)
     tampered[-1] ^= 1
     errors = {
-        "encrypt_key_sizes": [{"size": n, **error(pqc_crypto.aes_gcm_encrypt, bytes(n), b"x")} for n in (0, 16, 31, 33)],
-        "decrypt_key_sizes": [{"size": n, **error(pqc_crypto.aes_gcm_decrypt, bytes(n), bytes(40))} for n in (0, 24, 64)],
-        "decrypt_short": [{"size": n, **error(pqc_crypto.aes_gcm_decrypt, key, bytes(n))} for n in (0, 12, 27)],
-        "tampered": {"key": key.hex(), "aad": b"sid".hex(), "wire": bytes(tampered).hex(), **error(pqc_crypto.aes_gcm_decrypt, key, bytes(tampered), b"sid")},
-        "wrong_aad": {"key": key.hex(), "aad": b"other".hex(), "wire": good.hex(), **error(pqc_crypto.aes_gcm_decrypt, key, good, b"other")},
+        "encrypt_key_sizes": [
+            {"size": n, **error(pqc_crypto.aes_gcm_encrypt, bytes(n), b"x")} for n in (0, 16, 31, 33)
+        ],
+        "decrypt_key_sizes": [
+            {"size": n, **error(pqc_crypto.aes_gcm_decrypt, bytes(n), bytes(40))} for n in (0, 24, 64)
+        ],
+        "decrypt_short": [
+            {"size": n, **error(pqc_crypto.aes_gcm_decrypt, key, bytes(n))} for n in (0, 12, 27)
+        ],
+        "tampered": {
+            "key": key.hex(),
+            "aad": b"sid".hex(),
+            "wire": bytes(tampered).hex(),
+            **error(pqc_crypto.aes_gcm_decrypt, key, bytes(tampered), b"sid"),
+        },
+        "wrong_aad": {
+            "key": key.hex(),
+            "aad": b"other".hex(),
+            "wire": good.hex(),
+            **error(pqc_crypto.aes_gcm_decrypt, key, good, b"other"),
+        },
     }
     return {"cases": cases, "errors": errors}
 
@@ -106,10 +143,21 @@ def x25519() -> dict:
         peer_public = X25519PrivateKey.from_private_bytes(peer_private).public_key().public_bytes_raw()
         public = X25519PrivateKey.from_private_bytes(private).public_key().public_bytes_raw()
         shared = pqc_crypto.x25519_derive_shared(private, peer_public)
-        cases.append({"private": private.hex(), "public": public.hex(), "peer_public": peer_public.hex(), "shared": shared.hex()})
+        cases.append(
+            {
+                "private": private.hex(),
+                "public": public.hex(),
+                "peer_public": peer_public.hex(),
+                "shared": shared.hex(),
+            }
+        )
     private = b(32)
     errors = {
-        "low_order_peer": {"private": private.hex(), "peer_public": "00" * 32, **error(pqc_crypto.x25519_derive_shared, private, bytes(32))},
+        "low_order_peer": {
+            "private": private.hex(),
+            "peer_public": "00" * 32,
+            **error(pqc_crypto.x25519_derive_shared, private, bytes(32)),
+        },
         "short_peer": {**error(pqc_crypto.x25519_derive_shared, private, bytes(31))},
         "short_private": {**error(pqc_crypto.x25519_derive_shared, bytes(31), bytes(32))},
     }
@@ -131,8 +179,15 @@ def ml_kem() -> list:
         assert rejected != shared
         cases.append(
             {
-                "d": d.hex(), "z": z.hex(), "ek": ek.hex(), "dk": dk.hex(), "m": m.hex(), "ct": ct.hex(),
-                "shared": shared.hex(), "tampered_ct": bytes(tampered).hex(), "rejected_shared": rejected.hex(),
+                "d": d.hex(),
+                "z": z.hex(),
+                "ek": ek.hex(),
+                "dk": dk.hex(),
+                "m": m.hex(),
+                "ct": ct.hex(),
+                "shared": shared.hex(),
+                "tampered_ct": bytes(tampered).hex(),
+                "rejected_shared": rejected.hex(),
             }
         )
     return cases
