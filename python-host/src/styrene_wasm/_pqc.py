@@ -1,0 +1,303 @@
+"""The component-backed implementation of ``styrened.crypto.pqc_crypto`` and of
+styrened's PQC session service (the ``styrene:core/pqc`` interface).
+
+ML-KEM-768 runs in ``styrene.wasm`` (RustCrypto's ``ml-kem``), so
+``pqc_available()`` is true wherever the component loads: no liboqs. The
+session service keeps its keys inside its own component instance; Python sees
+session bookkeeping and ciphertexts, never a key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from enum import Enum
+from typing import Any, Callable
+
+from . import _loader
+from ._native import unavailable_reason
+
+try:
+    from cryptography.exceptions import InvalidTag
+except ImportError:  # styrened depends on cryptography; this is for hosts without it
+
+    class InvalidTag(Exception):  # type: ignore[no-redef]
+        """AES-GCM authentication failed."""
+
+
+logger = logging.getLogger(__name__)
+
+_PQC = "styrene:core/pqc@0.1.0"
+_kem_generate_keypair = _loader.bind(_PQC, "kem-generate-keypair")
+_kem_encapsulate = _loader.bind(_PQC, "kem-encapsulate")
+_kem_decapsulate = _loader.bind(_PQC, "kem-decapsulate")
+_x25519_generate_keypair = _loader.bind(_PQC, "x25519-generate-keypair")
+_x25519_derive_shared = _loader.bind(_PQC, "x25519-derive-shared")
+_hybrid_kdf = _loader.bind(_PQC, "hybrid-kdf")
+_aes_gcm_encrypt = _loader.bind(_PQC, "aes-gcm-encrypt")
+_aes_gcm_decrypt = _loader.bind(_PQC, "aes-gcm-decrypt")
+_ratchet_key = _loader.bind(_PQC, "ratchet-key")
+
+_INVALID_TAG = 2  # case index of pqc-error.invalid-tag
+
+
+class PQCNotAvailableError(Exception):
+    """Raised when PQC operations are attempted without an ML-KEM implementation."""
+
+
+def _raise(error: tuple) -> Any:
+    case, message = error
+    if case == _INVALID_TAG:
+        raise InvalidTag()
+    raise ValueError(message)
+
+
+def _ok(result: tuple) -> Any:
+    ok, value = result
+    return value if ok else _raise(value)
+
+
+def pqc_available() -> bool:
+    """True wherever the component loads (ML-KEM-768 is inside it)."""
+    return unavailable_reason() is None
+
+
+def kem_generate_keypair() -> tuple[bytes, bytes]:
+    """ML-KEM-768 key pair: (public key 1184 B, secret key 2400 B)."""
+    public_key, secret_key = _kem_generate_keypair()
+    return public_key, secret_key
+
+
+def kem_encapsulate(public_key: bytes) -> tuple[bytes, bytes]:
+    """(ciphertext 1088 B, shared secret 32 B) for `public_key`."""
+    ciphertext, shared = _ok(_kem_encapsulate(bytes(public_key)))
+    return ciphertext, shared
+
+
+def kem_decapsulate(secret_key: bytes, ciphertext: bytes) -> bytes:
+    """The 32-byte shared secret of `ciphertext`."""
+    return _ok(_kem_decapsulate(bytes(secret_key), bytes(ciphertext)))
+
+
+def x25519_generate_keypair() -> tuple[bytes, bytes]:
+    """X25519 key pair: (public 32 B, private 32 B)."""
+    public_key, private_key = _x25519_generate_keypair()
+    return public_key, private_key
+
+
+def x25519_derive_shared(private_key_bytes: bytes, peer_public_key_bytes: bytes) -> bytes:
+    """X25519 ECDH: the 32-byte shared secret."""
+    return _ok(_x25519_derive_shared(bytes(private_key_bytes), bytes(peer_public_key_bytes)))
+
+
+def hybrid_kdf(x25519_shared: bytes, kem_shared: bytes, session_id: bytes) -> bytes:
+    """HKDF-SHA256(x25519_shared ‖ kem_shared, salt=session_id, info=b'styrene.io:hybrid-pqc:v1')."""
+    return _hybrid_kdf(bytes(x25519_shared), bytes(kem_shared), bytes(session_id))
+
+
+def aes_gcm_encrypt(key: bytes, plaintext: bytes, aad: bytes | None = None) -> bytes:
+    """AES-256-GCM: nonce (12 B, random) ‖ ciphertext ‖ tag (16 B)."""
+    return _ok(_aes_gcm_encrypt(bytes(key), bytes(plaintext), None if aad is None else bytes(aad)))
+
+
+def aes_gcm_decrypt(key: bytes, data: bytes, aad: bytes | None = None) -> bytes:
+    """Opens `nonce ‖ ciphertext ‖ tag`; raises ``InvalidTag`` if it was not sealed with this key and AAD."""
+    return _ok(_aes_gcm_decrypt(bytes(key), bytes(data), None if aad is None else bytes(aad)))
+
+
+def ratchet_key(current_key: bytes, counter: int) -> bytes:
+    """HKDF-SHA256(current_key, salt=counter as 8 bytes big-endian, info=b'styrene.io:ratchet:v1')."""
+    counter.to_bytes(8, "big")  # styrened's range check, with Python's OverflowError
+    return _ratchet_key(bytes(current_key), counter)
+
+
+# ---------------------------------------------------------------- the session service
+
+try:
+    from styrened.models.pqc import PQCSessionState, SecurityTier
+except ImportError:  # styrened's enums, when styrened is not installed
+
+    class SecurityTier(Enum):  # type: ignore[no-redef]
+        """What protects traffic to a peer."""
+
+        NONE = "none"
+        RNS_ONLY = "rns_only"
+        PQC_HYBRID = "pqc_hybrid"
+        PQC_DEGRADED = "pqc_degraded"
+
+    class PQCSessionState(Enum):  # type: ignore[no-redef]
+        """Where a session's handshake is."""
+
+        INITIATING = "initiating"
+        RESPONDING = "responding"
+        ESTABLISHED = "established"
+        REKEYING = "rekeying"
+        EXPIRED = "expired"
+
+
+# WIT case order of `session-state`, `security-tier` and `handshake-error`
+_STATES = ("INITIATING", "RESPONDING", "ESTABLISHED", "EXPIRED")
+_TIERS = ("RNS_ONLY", "PQC_HYBRID", "PQC_DEGRADED")
+_HANDSHAKE_ERRORS = (
+    "malformed payload: {}",
+    "no pending handshake for this session",
+    "handshake message from another peer; handshake dropped",
+    "key confirmation failed; session expired",
+    "PQC_INITIATE reuses a session id; ignored",
+    "PQC_REKEY without an established session; ignored",
+    "message type {} is not a PQC handshake message",
+    "key material refused: {}",
+)
+PQC_MESSAGE_TYPES = (0xD0, 0xD1, 0xD2, 0xD3, 0xD5)
+
+Sender = Callable[[str, int, bytes], Any]
+
+
+class SessionInfo:
+    """A snapshot of styrened's ``PQCSession`` fields (no key material)."""
+
+    __slots__ = ("session_id", "peer_hash", "state", "created_at", "last_rekeyed_at", "rekey_count", "security_tier")
+
+    def __init__(self, record: tuple) -> None:
+        sid, peer, state, created, rekeyed, count, tier = record
+        self.session_id: bytes = sid
+        self.peer_hash: str = peer
+        self.state = PQCSessionState[_STATES[state]]
+        self.created_at: float = created
+        self.last_rekeyed_at: float = rekeyed
+        self.rekey_count: int = count
+        self.security_tier = SecurityTier[_TIERS[tier]]
+
+    def __repr__(self) -> str:
+        return f"SessionInfo(peer={self.peer_hash[:16]}..., state={self.state.name}, tier={self.security_tier.name})"
+
+
+class PQCSessionService:
+    """styrened's PQC session service, with the handshake and the keys in the component.
+
+    ``send(peer_hash, message_type, payload)`` delivers a Styrene message (for
+    styrened: ``protocol.send_typed_message``; it may return an awaitable).
+    Every PQC message received goes to :meth:`handle` (or the ``handle_*``
+    methods, which take styrened's ``(message, envelope)``): the peer is the
+    message's ``source_hash``, as in styrened. Calls are serialised per service.
+    """
+
+    def __init__(self, send: Sender | None = None, rekey_interval_hours: int = 24, config: Any = None) -> None:
+        if config is not None:
+            rekey_interval_hours = int(getattr(config, "rekey_interval_hours", rekey_interval_hours))
+        self._send = send
+        self._lock = threading.RLock()
+        self._instance = _loader.Instance(_loader.load())
+        constructor = self._instance.func(_PQC, "[constructor]session-service")
+        self._handle = constructor(int(rekey_interval_hours))
+        self._methods: dict[str, Any] = {}
+
+    def _call(self, method: str, *args: Any) -> Any:
+        with self._lock:
+            fast = self._methods.get(method)
+            if fast is None:
+                fast = self._methods[method] = self._instance.func(_PQC, f"[method]session-service.{method}").call
+            if self._instance.epoch[0] - self._instance.deadline_set_at >= _loader.DEADLINE_TICKS // 2:
+                self._instance.refresh_deadline()
+            return fast(self._handle, *args)
+
+    def _deliver(self, outgoing: tuple | None) -> Any:
+        if outgoing is None:
+            return None
+        peer, message_type, payload = outgoing
+        if self._send is None:
+            return (peer, message_type, payload)
+        return self._send(peer, message_type, payload)
+
+    # -- handshake
+
+    def initiate(self, peer_hash: str) -> Any:
+        """Starts a handshake with `peer_hash` (replacing any session): sends PQC_INITIATE."""
+        return self._deliver(self._call("initiate", peer_hash))
+
+    async def initiate_session(self, peer_hash: str) -> None:
+        """styrened's ``initiate_session``."""
+        sent = self.initiate(peer_hash)
+        if asyncio.iscoroutine(sent):
+            await sent
+
+    def initiate_session_sync(self, peer_hash: str) -> None:
+        """styrened's ``initiate_session_sync``."""
+        sent = self.initiate(peer_hash)
+        if asyncio.iscoroutine(sent):
+            try:
+                asyncio.get_running_loop().create_task(sent)
+            except RuntimeError:
+                asyncio.run(sent)
+
+    def handle(self, source_hash: str, message_type: int, payload: bytes) -> bool:
+        """Handles one PQC message from `source_hash`. Returns whether it was accepted;
+        a refused one is logged (WARNING) and changes nothing it should not."""
+        ok, value = self._call("handle", source_hash, int(message_type), bytes(payload))
+        if not ok:
+            case, detail = value
+            if isinstance(detail, tuple):  # crypto(pqc-error)
+                detail = detail[1]
+            logger.warning(
+                f"PQC 0x{int(message_type):02X} from {source_hash[:16]}...: "
+                + _HANDSHAKE_ERRORS[case].format(detail)
+            )
+            return False
+        sent = self._deliver(value)
+        if asyncio.iscoroutine(sent):
+            try:
+                asyncio.get_running_loop().create_task(sent)
+            except RuntimeError:
+                asyncio.run(sent)
+        return True
+
+    async def _handle_message(self, message: Any, envelope: Any) -> None:
+        self.handle(message.source_hash, int(envelope.message_type), envelope.payload)
+
+    handle_initiate = handle_respond = handle_confirm = handle_rekey = handle_close = _handle_message
+
+    def check_rekey(self) -> int:
+        """Starts a new handshake for every session due a rekey; returns how many."""
+        due = self._call("check-rekey")
+        for outgoing in due:
+            sent = self._deliver(outgoing)
+            if asyncio.iscoroutine(sent):
+                try:
+                    asyncio.get_running_loop().create_task(sent)
+                except RuntimeError:
+                    asyncio.run(sent)
+        return len(due)
+
+    def close(self, peer_hash: str) -> Any:
+        """Drops the key for `peer_hash` and sends PQC_CLOSE."""
+        return self._deliver(self._call("close", peer_hash))
+
+    # -- data
+
+    def encrypt_payload(self, peer_hash: str, plaintext: bytes) -> bytes:
+        """AES-256-GCM under the peer's key (AAD: the session id the key was agreed under)."""
+        return _ok(self._call("encrypt", peer_hash, bytes(plaintext)))
+
+    def decrypt_payload(self, peer_hash: str, data: bytes) -> bytes:
+        """Opens what the peer encrypted; ``InvalidTag`` if it was tampered with."""
+        return _ok(self._call("decrypt", peer_hash, bytes(data)))
+
+    # -- state
+
+    def get_security_tier(self, peer_hash: str) -> Any:
+        """styrened's ``SecurityTier`` for the peer (RNS_ONLY without a session)."""
+        return SecurityTier[_TIERS[self._call("security-tier", peer_hash)]]
+
+    def get_session(self, peer_hash: str) -> SessionInfo | None:
+        """The peer's session (bookkeeping only), if any."""
+        record = self._call("session", peer_hash)
+        return None if record is None else SessionInfo(record)
+
+    def has_key(self, peer_hash: str) -> bool:
+        """Whether a key is established with the peer."""
+        return self._call("has-key", peer_hash)
+
+    def pending_count(self) -> int:
+        """Handshakes in flight."""
+        return self._call("pending-count")
