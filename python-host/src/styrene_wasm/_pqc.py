@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Callable
 from enum import Enum
-from typing import Any, Callable
+from typing import Any
 
 from . import _loader
 from ._native import unavailable_reason
@@ -157,7 +158,15 @@ Sender = Callable[[str, int, bytes], Any]
 class SessionInfo:
     """A snapshot of styrened's ``PQCSession`` fields (no key material)."""
 
-    __slots__ = ("session_id", "peer_hash", "state", "created_at", "last_rekeyed_at", "rekey_count", "security_tier")
+    __slots__ = (
+        "created_at",
+        "last_rekeyed_at",
+        "peer_hash",
+        "rekey_count",
+        "security_tier",
+        "session_id",
+        "state",
+    )
 
     def __init__(self, record: tuple) -> None:
         sid, peer, state, created, rekeyed, count, tier = record
@@ -170,7 +179,8 @@ class SessionInfo:
         self.security_tier = SecurityTier[_TIERS[tier]]
 
     def __repr__(self) -> str:
-        return f"SessionInfo(peer={self.peer_hash[:16]}..., state={self.state.name}, tier={self.security_tier.name})"
+        peer, state, tier = self.peer_hash[:16], self.state.name, self.security_tier.name
+        return f"SessionInfo(peer={peer}..., state={state}, tier={tier})"
 
 
 class PQCSessionService:
@@ -183,7 +193,9 @@ class PQCSessionService:
     message's ``source_hash``, as in styrened. Calls are serialised per service.
     """
 
-    def __init__(self, send: Sender | None = None, rekey_interval_hours: int = 24, config: Any = None) -> None:
+    def __init__(
+        self, send: Sender | None = None, rekey_interval_hours: int = 24, config: Any = None
+    ) -> None:
         if config is not None:
             rekey_interval_hours = int(getattr(config, "rekey_interval_hours", rekey_interval_hours))
         self._send = send
@@ -197,7 +209,8 @@ class PQCSessionService:
         with self._lock:
             fast = self._methods.get(method)
             if fast is None:
-                fast = self._methods[method] = self._instance.func(_PQC, f"[method]session-service.{method}").call
+                name = f"[method]session-service.{method}"
+                fast = self._methods[method] = self._instance.func(_PQC, name).call
             if self._instance.epoch[0] - self._instance.deadline_set_at >= _loader.DEADLINE_TICKS // 2:
                 self._instance.refresh_deadline()
             return fast(self._handle, *args)

@@ -14,6 +14,12 @@ _reason = unavailable_reason()
 if _reason is not None:
     raise ImportError(f"styrene_wasm.pqc_session needs the component: {_reason}")
 
-from ._pqc import PQC_MESSAGE_TYPES, PQCSessionService, PQCSessionState, SecurityTier, SessionInfo  # noqa: E402
+from ._pqc import (  # noqa: E402
+    PQC_MESSAGE_TYPES,
+    PQCSessionService,
+    PQCSessionState,
+    SecurityTier,
+    SessionInfo,
+)
 
-__all__ = ["PQCSessionService", "PQCSessionState", "SecurityTier", "SessionInfo", "PQC_MESSAGE_TYPES"]
+__all__ = ["PQC_MESSAGE_TYPES", "PQCSessionService", "PQCSessionState", "SecurityTier", "SessionInfo"]
