@@ -1,0 +1,162 @@
+"""PQC: styrened's primitives on the component (dual-run against styrened's own
+``pqc_crypto`` where it does not need liboqs), ML-KEM-768 against kyber-py in
+both directions, and full handshakes between the component's session service
+and an independent peer built from styrened's primitives and kyber-py."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+from cryptography.exceptions import InvalidTag
+from kyber_py.ml_kem import ML_KEM_768
+from pqc_reference import ReferencePeer
+
+PQC_VECTORS = Path(__file__).resolve().parents[2] / "tests" / "vectors" / "pqc.json.gz"
+ME, PEER = "a1" * 16, "b2" * 16
+
+
+@cache
+def vectors() -> dict:
+    with gzip.open(PQC_VECTORS, "rt") as f:
+        return json.load(f)
+
+
+def h(text: str | None) -> bytes | None:
+    return None if text is None else bytes.fromhex(text)
+
+
+@pytest.fixture(params=["styrened", "component"])
+def pqc(request: pytest.FixtureRequest):
+    if request.param == "styrened":
+        from styrened.crypto import pqc_crypto
+
+        return pqc_crypto
+    from styrene_wasm import _pqc
+
+    return _pqc
+
+
+def test_the_drop_in_has_every_name_and_pqc_is_available():
+    from styrened.crypto import pqc_crypto as upstream
+
+    from styrene_wasm import pqc_crypto
+
+    for name in pqc_crypto.NAMES:
+        assert hasattr(upstream, name) and hasattr(pqc_crypto, name), name
+    assert pqc_crypto.IMPLEMENTATION == "component"
+    assert pqc_crypto.pqc_available() is True  # no liboqs here, and none needed
+
+
+def test_known_answers(pqc):
+    v = vectors()
+    for c in v["hybrid_kdf"]:
+        assert pqc.hybrid_kdf(h(c["x25519_shared"]), h(c["kem_shared"]), h(c["session_id"])) == h(c["key"])
+    for c in v["ratchet_key"]:
+        assert pqc.ratchet_key(h(c["key"]), c["counter"]) == h(c["out"])
+    for c in v["aes_gcm"]["cases"]:
+        assert pqc.aes_gcm_decrypt(h(c["key"]), h(c["wire"]), h(c["aad"])) == h(c["plaintext"])
+        sealed = pqc.aes_gcm_encrypt(h(c["key"]), h(c["plaintext"]), h(c["aad"]))
+        assert pqc.aes_gcm_decrypt(h(c["key"]), sealed, h(c["aad"])) == h(c["plaintext"])
+    for c in v["x25519"]["cases"]:
+        assert pqc.x25519_derive_shared(h(c["private"]), h(c["peer_public"])) == h(c["shared"])
+
+
+def test_errors_have_styreneds_classes_and_messages(pqc):
+    errors = vectors()["aes_gcm"]["errors"]
+    for c in errors["encrypt_key_sizes"]:
+        with pytest.raises(ValueError, match=f"^{re.escape(c['message'])}$"):
+            pqc.aes_gcm_encrypt(bytes(c["size"]), b"x")
+    for c in errors["decrypt_short"]:
+        with pytest.raises(ValueError, match=f"^{re.escape(c['message'])}$"):
+            pqc.aes_gcm_decrypt(bytes(32), bytes(c["size"]))
+    for name in ("tampered", "wrong_aad"):
+        c = errors[name]
+        with pytest.raises(InvalidTag):
+            pqc.aes_gcm_decrypt(h(c["key"]), h(c["wire"]), h(c["aad"]))
+    x = vectors()["x25519"]["errors"]
+    with pytest.raises(ValueError, match=re.escape(x["low_order_peer"]["message"])):
+        pqc.x25519_derive_shared(h(x["low_order_peer"]["private"]), bytes(32))
+    with pytest.raises(ValueError, match=x["short_peer"]["message"]):
+        pqc.x25519_derive_shared(bytes(range(32)), bytes(31))
+    with pytest.raises(ValueError, match=x["short_private"]["message"]):
+        pqc.x25519_derive_shared(bytes(31), bytes(range(32)))
+    for bad in (-1, 2**64):
+        with pytest.raises(OverflowError):
+            pqc.ratchet_key(bytes(32), bad)
+
+
+def test_ml_kem_crosses_with_kyber_py_both_ways():
+    from styrene_wasm import pqc_crypto as ours
+
+    for _ in range(3):
+        # the component's keys, kyber-py's encapsulation
+        public, secret = ours.kem_generate_keypair()
+        shared, ct = ML_KEM_768.encaps(public)
+        assert ours.kem_decapsulate(secret, ct) == shared
+        assert ML_KEM_768.decaps(secret, ct) == shared  # the same 2400-byte secret-key format
+        # kyber-py's keys, the component's encapsulation
+        public, secret = ML_KEM_768.keygen()
+        ct, shared = ours.kem_encapsulate(public)
+        assert ML_KEM_768.decaps(secret, ct) == shared
+        assert ours.kem_decapsulate(secret, ct) == shared
+    for c in vectors()["ml_kem_768"]:
+        assert ours.kem_decapsulate(h(c["dk"]), h(c["tampered_ct"])) == h(c["rejected_shared"])
+    with pytest.raises(ValueError, match="1184 bytes"):
+        ours.kem_encapsulate(bytes(100))
+
+
+@pytest.mark.parametrize("initiator", ["component", "reference"])
+def test_handshake_with_a_peer_built_from_styreneds_primitives(initiator):
+    from styrene_wasm.pqc_session import PQCSessionService, PQCSessionState, SecurityTier
+
+    reference = ReferencePeer()
+    sent = []
+    ours = PQCSessionService(send=lambda peer, t, payload: sent.append((t, payload)))
+    if initiator == "component":
+        ours.initiate(PEER)
+    else:
+        assert ours.handle(PEER, *reference.initiate(ME))
+    for _ in range(3):
+        if not sent:
+            break
+        message_type, payload = sent.pop(0)
+        reply = reference.handle(ME, message_type, payload)
+        if reply is not None:
+            assert ours.handle(PEER, *reply)
+    assert ours.get_security_tier(PEER) is SecurityTier.PQC_HYBRID
+    assert ours.get_session(PEER).state is PQCSessionState.ESTABLISHED
+    assert ours.get_session(PEER).session_id == reference.keys[ME][1]
+    # data both ways, 1 KiB, AES-GCM with the session id as AAD
+    data = bytes(range(256)) * 4
+    assert reference.decrypt(ME, ours.encrypt_payload(PEER, data)) == data
+    assert ours.decrypt_payload(PEER, reference.encrypt(ME, data)) == data
+    forged = bytearray(reference.encrypt(ME, data))
+    forged[20] ^= 1
+    with pytest.raises(InvalidTag):
+        ours.decrypt_payload(PEER, bytes(forged))
+
+
+def test_a_tampered_respond_never_establishes_a_key(caplog):
+    from styrene_wasm.pqc_session import PQCSessionService, PQCSessionState
+    from styrened.models.styrene_wire import decode_payload, encode_payload
+
+    reference = ReferencePeer()
+    sent = []
+    ours = PQCSessionService(send=lambda peer, t, payload: sent.append((t, payload)))
+    ours.initiate(PEER)
+    message_type, payload = reference.handle(ME, *sent.pop(0))
+    fields = decode_payload(payload)
+    fields["hmac"] = bytes(32)
+    with caplog.at_level(logging.WARNING):
+        assert not ours.handle(PEER, message_type, encode_payload(fields))
+    assert "key confirmation failed" in caplog.text
+    assert ours.get_session(PEER).state is PQCSessionState.EXPIRED
+    assert not ours.has_key(PEER) and not sent
+    with pytest.raises(ValueError, match="No active PQC session"):
+        ours.encrypt_payload(PEER, b"x")
