@@ -32,7 +32,7 @@ class ReferencePeer:
         sid = os.urandom(16)
         x_public, x_private = py.x25519_generate_keypair()
         kem_public, kem_secret = ML_KEM_768.keygen()
-        self.pending[sid] = {"peer": peer, "x_public": x_public, "x_private": x_private, "kem_secret": kem_secret}
+        self.pending[sid] = dict(peer=peer, x_public=x_public, x_private=x_private, kem_secret=kem_secret)
         return INITIATE, encode_payload({"session_id": sid, "x25519_pub": x_public, "kem_pub": kem_public})
 
     def handle(self, source: str, message_type: int, payload: bytes) -> tuple[int, bytes] | None:
@@ -44,7 +44,8 @@ class ReferencePeer:
             key = py.hybrid_kdf(py.x25519_derive_shared(x_private, fields["x25519_pub"]), kem_shared, sid)
             self.pending[sid] = {"peer": source, "key": key, "initiator_public": fields["x25519_pub"]}
             tag = _mac(key, b"PQC_RESPOND", sid, x_public)
-            return RESPOND, encode_payload({"session_id": sid, "x25519_pub": x_public, "kem_ct": kem_ct, "hmac": tag})
+            reply = {"session_id": sid, "x25519_pub": x_public, "kem_ct": kem_ct, "hmac": tag}
+            return RESPOND, encode_payload(reply)
         pending = self.pending.pop(sid)
         assert pending["peer"] == source
         if message_type == RESPOND:
@@ -54,7 +55,8 @@ class ReferencePeer:
             if not hmac.compare_digest(fields["hmac"], _mac(key, b"PQC_RESPOND", sid, fields["x25519_pub"])):
                 raise ValueError("bad RESPOND hmac")
             self.keys[source] = (key, sid)
-            return CONFIRM, encode_payload({"session_id": sid, "hmac": _mac(key, b"PQC_CONFIRM", sid, pending["x_public"])})
+            confirm = _mac(key, b"PQC_CONFIRM", sid, pending["x_public"])
+            return CONFIRM, encode_payload({"session_id": sid, "hmac": confirm})
         if message_type == CONFIRM:
             expected = _mac(pending["key"], b"PQC_CONFIRM", sid, pending["initiator_public"])
             if not hmac.compare_digest(fields["hmac"], expected):

@@ -143,8 +143,9 @@ def test_handshake_with_a_peer_built_from_styreneds_primitives(initiator):
 
 
 def test_a_tampered_respond_never_establishes_a_key(caplog):
-    from styrene_wasm.pqc_session import PQCSessionService, PQCSessionState
     from styrened.models.styrene_wire import decode_payload, encode_payload
+
+    from styrene_wasm.pqc_session import PQCSessionService, PQCSessionState
 
     reference = ReferencePeer()
     sent = []
