@@ -150,6 +150,17 @@ impl<'r> Styrene<'r> {
         self.call(|_, s| handle.resource_drop(s))
     }
 
+    /// A `pqc` export (primitives, the `session-service` resource), through the generated bindings.
+    pub fn with_pqc<T>(
+        &mut self,
+        f: impl FnOnce(
+            &crate::bindings::exports::styrene::core::pqc::Guest,
+            &mut Store<State>,
+        ) -> wasmtime::Result<T>,
+    ) -> Result<T, HostError> {
+        self.call(|b, s| f(b.styrene_core_pqc(), s))
+    }
+
     /// Any other `wire` export, through the generated bindings.
     pub fn with_wire<T>(
         &mut self,

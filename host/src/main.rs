@@ -5,6 +5,7 @@
 //! WASI command component (the runner for `cargo test --target wasm32-wasip2`).
 
 mod nodes;
+mod pqc;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -21,6 +22,7 @@ commands:
   nodes show HASH --db DIR            one node, by its destination hash
   nodes prune [--max-age SECS] --db DIR
                                       delete nodes not heard for SECS (default 30 days)
+  pqc-peer                            the PQC session service as a peer on stdin/stdout (see src/pqc.rs)
   run-wasm FILE...                    run a WASI command component (the wasm32-wasip2 test runner)
 
 The component is found at --component, else $STYRENE_WASM, else styrene.wasm beside
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
         Some("decode") if args.len() == 2 => decode(component, &args[1]),
         Some("info") if args.len() == 1 => info(component),
         Some("run-wasm") if args.len() >= 2 => return run_wasm(&args[1..]),
+        Some("pqc-peer") if args.len() == 1 => pqc::serve(load(component)),
         Some("nodes") => match nodes::parse(&args[1..]) {
             Some(command) => nodes::run(load(component), command),
             None => {

@@ -9,6 +9,7 @@ import gzip
 import json
 import logging
 import re
+import subprocess
 from functools import cache
 from pathlib import Path
 
@@ -161,3 +162,53 @@ def test_a_tampered_respond_never_establishes_a_key(caplog):
     assert not ours.has_key(PEER) and not sent
     with pytest.raises(ValueError, match="No active PQC session"):
         ours.encrypt_payload(PEER, b"x")
+
+
+class RustPeer:
+    """`styrene-gateway pqc-peer`: the component's session service in the Rust host."""
+
+    def __init__(self) -> None:
+        from test_host import GATEWAY
+
+        self.process = subprocess.Popen(
+            [str(GATEWAY), "pqc-peer"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+
+    def ask(self, *words: object) -> list[str]:
+        self.process.stdin.write(" ".join(str(w) for w in words) + "\n")
+        self.process.stdin.flush()
+        return self.process.stdout.readline().split()
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        assert self.process.wait(timeout=30) == 0
+
+
+@pytest.mark.parametrize("initiator", ["python", "rust"])
+def test_handshake_between_the_python_host_and_the_rust_host(initiator):
+    from styrene_wasm.pqc_session import PQCSessionService, SecurityTier
+
+    rust = RustPeer()
+    sent = []
+    ours = PQCSessionService(send=lambda peer, t, payload: sent.append((t, payload)))
+    try:
+        if initiator == "python":
+            ours.initiate(PEER)
+        else:
+            _, _, message_type, payload = rust.ask("initiate", ME)
+            assert ours.handle(PEER, int(message_type), bytes.fromhex(payload))
+        while sent:
+            message_type, payload = sent.pop(0)
+            answer = rust.ask("recv", ME, message_type, payload.hex())
+            if answer[0] == "send":
+                assert ours.handle(PEER, int(answer[2]), bytes.fromhex(answer[3]))
+            else:
+                assert answer == ["ok"], answer
+        assert ours.get_security_tier(PEER) is SecurityTier.PQC_HYBRID
+        assert rust.ask("tier", ME) == ["tier", "pqc-hybrid"]
+        data = bytes(range(256)) * 4
+        assert rust.ask("decrypt", ME, ours.encrypt_payload(PEER, data).hex()) == ["data", data.hex()]
+        _, sealed = rust.ask("encrypt", ME, data.hex())
+        assert ours.decrypt_payload(PEER, bytes.fromhex(sealed)) == data
+    finally:
+        rust.close()
