@@ -212,3 +212,22 @@ def test_handshake_between_the_python_host_and_the_rust_host(initiator):
         assert ours.decrypt_payload(PEER, bytes.fromhex(sealed)) == data
     finally:
         rust.close()
+
+
+def test_activate_gives_styrened_pqc_without_liboqs():
+    from test_host import run_python
+
+    result = run_python(
+        "import styrened.crypto as crypto\n"
+        "from styrened.crypto import pqc_crypto as up\n"
+        "assert not up.pqc_available()  # no liboqs on this machine\n"
+        "import styrene_wasm\n"
+        "from styrene_wasm import _pqc\n"
+        "assert styrene_wasm.activate()\n"
+        "assert up.kem_encapsulate is _pqc.kem_encapsulate and crypto.pqc_available is _pqc.pqc_available\n"
+        "pk, sk = up.kem_generate_keypair()\n"
+        "ct, ss = up.kem_encapsulate(pk)\n"
+        "print(up.pqc_available(), crypto.pqc_available(), up.kem_decapsulate(sk, ct) == ss)\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True", "True"]

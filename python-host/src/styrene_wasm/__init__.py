@@ -25,15 +25,18 @@ def activate() -> bool:
     ``MeshDevice``), so ``isinstance`` and ``except`` clauses anywhere keep
     working; their behaviour and the module functions come from the
     component. ``styrened.services.node_store`` gets the component's
-    ``NodeStore``, ``get_node_store``, ``init_db`` and helpers. Functions that other styrened
-    modules imported by name are rebound too. Call it early. Without the
-    component this does nothing and returns False.
+    ``NodeStore``, ``get_node_store``, ``init_db`` and helpers;
+    ``styrened.crypto.pqc_crypto`` the component's primitives, ML-KEM-768
+    included, so ``pqc_available()`` turns true without liboqs. Functions that
+    other styrened modules imported by name are rebound too. Call it early.
+    Without the component this does nothing and returns False.
     """
     global _activated
     if unavailable_reason() is None and not _activated:
         _activate_wire()
         _activate_mesh_device()
         _activate_node_store()
+        _activate_pqc()
         _activated = True
     return _activated
 
@@ -106,6 +109,15 @@ def _activate_node_store() -> None:
     }
     _rebind(pairs)
     upstream._node_store = None  # a singleton made before activation was styrened's own
+
+
+def _activate_pqc() -> None:
+    from styrened.crypto import pqc_crypto as upstream
+
+    from . import _pqc, pqc_crypto
+
+    functions = [n for n in pqc_crypto.NAMES if n != "PQCNotAvailableError"]
+    _rebind({n: (getattr(upstream, n), getattr(_pqc, n)) for n in functions})
 
 
 def info() -> dict[str, Any]:
