@@ -37,6 +37,8 @@ bench: build
     cargo bench --profile native -p styrene-host --bench wire
     STYRENE_BENCH_OUT={{justfile_directory()}}/target/bench-nodes-rust.json cargo bench --profile native -p styrene-host --bench nodes
     STYRENE_BENCH_OUT={{justfile_directory()}}/target/bench-nodes-rust.json {{python}} python-host/bench/bench_nodes.py
+    STYRENE_BENCH_OUT={{justfile_directory()}}/target/bench-pqc-rust.json cargo bench --profile native -p styrene-host --bench pqc
+    STYRENE_BENCH_OUT={{justfile_directory()}}/target/bench-pqc-rust.json {{python}} python-host/bench/bench_pqc.py
 
 # regenerate the golden vectors by running styrened 0.18.0
 vectors:
