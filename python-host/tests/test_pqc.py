@@ -231,3 +231,68 @@ def test_activate_gives_styrened_pqc_without_liboqs():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "True", "True"]
+
+
+class LoopbackProtocol:
+    """Two of these stand in for styrened's ``StyreneProtocol`` on each side of
+    a link: ``register_handler`` and ``send_typed_message`` with its signature;
+    messages travel as encoded Styrene v2 envelopes (the component's wire codec)."""
+
+    def __init__(self, own_hash: str) -> None:
+        self.own_hash = own_hash
+        self.handlers: dict[int, list] = {}
+        self.peer: LoopbackProtocol | None = None
+        self.wire_log: list[bytes] = []
+
+    def register_handler(self, message_type, handler) -> None:
+        self.handlers.setdefault(int(message_type), []).append(handler)
+
+    async def send_typed_message(self, destination, message_type, payload, request_id=None) -> None:
+        import os
+
+        from styrene_wasm import wire
+
+        envelope = wire.StyreneEnvelope(
+            version=2, message_type=message_type, payload=payload, request_id=request_id or os.urandom(16)
+        )
+        self.peer.wire_log.append(envelope.encode())
+
+    async def deliver_all(self) -> None:
+        import asyncio
+        from types import SimpleNamespace
+
+        from styrene_wasm import wire
+
+        for _ in range(20):
+            await asyncio.sleep(0)  # let scheduled sends run
+            for side in (self, self.peer):
+                while side.wire_log:
+                    envelope = wire.StyreneEnvelope.decode(side.wire_log.pop(0))
+                    message = SimpleNamespace(source_hash=side.peer.own_hash)
+                    for handler in side.handlers.get(int(envelope.message_type), []):
+                        await handler(message, envelope)
+
+
+def test_the_session_service_runs_on_styreneds_protocol_interface():
+    import asyncio
+
+    from styrened.models.pqc import PQCSessionState
+
+    from styrene_wasm.pqc_session import PQCSessionService, SecurityTier
+
+    class Config:
+        rekey_interval_hours = 12
+
+    a_link, b_link = LoopbackProtocol(ME), LoopbackProtocol(PEER)
+    a_link.peer, b_link.peer = b_link, a_link
+    a, b = PQCSessionService(a_link, Config()), PQCSessionService(b_link, Config())
+    assert sorted(a_link.handlers) == [0xD0, 0xD1, 0xD2, 0xD3, 0xD5]
+
+    async def run() -> None:
+        await a.initiate_session(PEER)
+        await a_link.deliver_all()
+
+    asyncio.run(run())
+    assert a.get_security_tier(PEER) is SecurityTier.PQC_HYBRID
+    assert b.get_session(ME).state is PQCSessionState.ESTABLISHED
+    assert b.decrypt_payload(ME, a.encrypt_payload(PEER, b"through envelopes")) == b"through envelopes"

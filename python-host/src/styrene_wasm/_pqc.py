@@ -155,6 +155,15 @@ PQC_MESSAGE_TYPES = (0xD0, 0xD1, 0xD2, 0xD3, 0xD5)
 Sender = Callable[[str, int, bytes], Any]
 
 
+def _message_type_class() -> Any:
+    """styrened's ``StyreneMessageType`` (the drop-in's when styrened is absent)."""
+    try:
+        from styrened.models.styrene_wire import StyreneMessageType
+    except ImportError:
+        from .wire import StyreneMessageType  # type: ignore[assignment]
+    return StyreneMessageType
+
+
 class SessionInfo:
     """A snapshot of styrened's ``PQCSession`` fields (no key material)."""
 
@@ -186,24 +195,44 @@ class SessionInfo:
 class PQCSessionService:
     """styrened's PQC session service, with the handshake and the keys in the component.
 
-    ``send(peer_hash, message_type, payload)`` delivers a Styrene message (for
-    styrened: ``protocol.send_typed_message``; it may return an awaitable).
-    Every PQC message received goes to :meth:`handle` (or the ``handle_*``
-    methods, which take styrened's ``(message, envelope)``): the peer is the
-    message's ``source_hash``, as in styrened. Calls are serialised per service.
+    Built like styrened's, ``PQCSessionService(protocol, config)``: it registers
+    its handlers for PQC_INITIATE, RESPOND, CONFIRM, REKEY and CLOSE on the
+    ``StyreneProtocol`` and sends through ``protocol.send_typed_message``, so
+    every message travels as a Styrene envelope; the peer is the message's
+    ``source_hash``, as in styrened. Without a protocol, ``send(peer_hash,
+    message_type, payload)`` delivers (it may return an awaitable) and
+    :meth:`handle` takes what arrives. Calls are serialised per service.
     """
 
     def __init__(
-        self, send: Sender | None = None, rekey_interval_hours: int = 24, config: Any = None
+        self,
+        protocol: Any = None,
+        config: Any = None,
+        *,
+        send: Sender | None = None,
+        rekey_interval_hours: int = 24,
     ) -> None:
-        if config is not None:
-            rekey_interval_hours = int(getattr(config, "rekey_interval_hours", rekey_interval_hours))
+        # styrened's PQCConfig, or a daemon config that holds one as `.pqc`
+        pqc_config = getattr(config, "pqc", config)
+        rekey_interval_hours = int(getattr(pqc_config, "rekey_interval_hours", rekey_interval_hours))
+        self._protocol = protocol
+        if protocol is not None and send is None:
+            message_type = _message_type_class()
+
+            def send(peer: str, t: int, payload: bytes) -> Any:
+                kind = message_type(t)
+                return protocol.send_typed_message(destination=peer, message_type=kind, payload=payload)
+
         self._send = send
         self._lock = threading.RLock()
         self._instance = _loader.Instance(_loader.load())
         constructor = self._instance.func(_PQC, "[constructor]session-service")
         self._handle = constructor(int(rekey_interval_hours))
         self._methods: dict[str, Any] = {}
+        if protocol is not None and hasattr(protocol, "register_handler"):
+            message_type = _message_type_class()
+            for t in PQC_MESSAGE_TYPES:
+                protocol.register_handler(message_type(t), self._handle_message)
 
     def _call(self, method: str, *args: Any) -> Any:
         with self._lock:
