@@ -26,6 +26,27 @@ test: build vectors-check
     cargo test --profile native --workspace --exclude styrene
     cargo test --target wasm32-wasip2 -p styrene
     {{python}} -m pytest python-host/tests
+    {{just_executable()}} fuzz 10
+
+# coverage-guided fuzzing (cargo fuzz, nightly) of every decoder, SECONDS per target,
+# seeded from the golden vectors; prints executions per target; fails on any crash
+fuzz SECONDS="300":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    {{python}} fuzz/seed_corpus.py target/fuzz-corpus >/dev/null
+    cd fuzz
+    for t in envelope_decode payload_decode announce_parse pqc_handshake; do
+        log=../target/fuzz-$t.log
+        if ! cargo +nightly fuzz run "$t" "../target/fuzz-corpus/$t" -- -max_total_time={{SECONDS}} \
+            -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1; then
+            tail -60 "$log"
+            echo "fuzz target $t failed: the input is in fuzz/artifacts/$t" >&2
+            exit 1
+        fi
+        runs=$(awk '/stat::number_of_executed_units/ {print $2}' "$log")
+        rate=$(awk '/stat::average_exec_per_sec/ {print $2}' "$log")
+        echo "fuzz $t: $runs executions in {{SECONDS}} s ($rate per second), no crash"
+    done
 
 # the same envelope from styrened, decoded by the component from Python and from the Rust host
 demo: build
@@ -71,5 +92,5 @@ lint:
     cargo fmt --all --check
     cargo clippy --profile native --workspace --exclude styrene --all-targets -- -D warnings
     cargo clippy --target wasm32-wasip2 -p styrene --all-targets -- -D warnings
-    {{python}} -m ruff check python-host scripts tests
-    {{python}} -m ruff format --check python-host scripts tests
+    {{python}} -m ruff check python-host scripts tests fuzz
+    {{python}} -m ruff format --check python-host scripts tests fuzz
