@@ -48,6 +48,20 @@ impl DeviceType {
         }
     }
 
+    /// styrened's member name (`DeviceType.name`), e.g. `"STYRENE_NODE"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            DeviceType::StyreneNode => "STYRENE_NODE",
+            DeviceType::Rnode => "RNODE",
+            DeviceType::Generic => "GENERIC",
+            DeviceType::Unknown => "UNKNOWN",
+            DeviceType::Hub => "HUB",
+            DeviceType::LxmfPeer => "LXMF_PEER",
+            DeviceType::PropagationNode => "PROPAGATION_NODE",
+            DeviceType::NomadnetNode => "NOMADNET_NODE",
+        }
+    }
+
     /// `DeviceType(value)`; `None` where styrened raises ValueError.
     pub fn from_value(value: &str) -> Option<DeviceType> {
         DeviceType::ALL.into_iter().find(|t| t.value() == value)

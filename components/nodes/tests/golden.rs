@@ -6,22 +6,8 @@ use styrene_nodes::{
 };
 use styrene_vectors::{hex, nodes_section};
 
-/// styrened's member name for a device type (the vectors use it).
-fn member(t: DeviceType) -> &'static str {
-    match t {
-        DeviceType::StyreneNode => "STYRENE_NODE",
-        DeviceType::Rnode => "RNODE",
-        DeviceType::Generic => "GENERIC",
-        DeviceType::Unknown => "UNKNOWN",
-        DeviceType::Hub => "HUB",
-        DeviceType::LxmfPeer => "LXMF_PEER",
-        DeviceType::PropagationNode => "PROPAGATION_NODE",
-        DeviceType::NomadnetNode => "NOMADNET_NODE",
-    }
-}
-
 fn hint(case: &Value) -> Option<DeviceType> {
-    case["hint"].as_str().map(|name| *DeviceType::ALL.iter().find(|t| member(**t) == name).unwrap())
+    case["hint"].as_str().map(|name| *DeviceType::ALL.iter().find(|t| t.name() == name).unwrap())
 }
 
 fn opt(v: &Value) -> Option<String> {
@@ -31,7 +17,7 @@ fn opt(v: &Value) -> Option<String> {
 #[test]
 fn device_types_match() {
     for (t, want) in DeviceType::ALL.iter().zip(nodes_section("device_types")) {
-        assert_eq!(member(*t), want["name"]);
+        assert_eq!(t.name(), want["name"]);
         assert_eq!(t.value(), want["value"]);
         assert_eq!(DeviceType::from_value(t.value()), Some(*t));
     }
@@ -59,7 +45,7 @@ fn parse_announce_data_matches_styrened() {
         );
         let actual = (
             got.name,
-            member(got.device_type),
+            got.device_type.name(),
             got.capabilities,
             got.version,
             got.lxmf_destination_hash,
@@ -82,7 +68,7 @@ fn create_mesh_device_names() {
         let device =
             create_mesh_device(&"ab".repeat(16), &"cd".repeat(16), data.as_deref(), 1, None, 1_700_000_000);
         assert_eq!(device.name, case["device_name"].as_str().unwrap(), "{}", case["name"]);
-        assert_eq!(member(device.device_type), case["device_type"]);
+        assert_eq!(device.device_type.name(), case["device_type"]);
         assert_eq!(device.last_announce, 1_700_000_000);
         assert_eq!(device.app_data_raw, data);
     }
@@ -95,7 +81,7 @@ fn try_lxmf_parse_matches_styrened() {
         let want =
             case["result"].as_array().map(|r| (r[0].as_str().unwrap().to_owned(), r[1].as_str().unwrap()));
         assert_eq!(
-            got.map(|i| (i.name, member(i.device_type))),
+            got.map(|i| (i.name, i.device_type.name())),
             want,
             "{} hint {}",
             case["name"],

@@ -220,22 +220,22 @@ pub fn ratchet_key(current_key: &[u8], counter: u64) -> Secret {
     hkdf32(current_key, &counter.to_be_bytes(), RATCHET_INFO)
 }
 
-/// HMAC-SHA256 of `parts` (concatenated) under `key`.
-pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+fn mac_over(key: &[u8], parts: &[&[u8]]) -> Hmac<Sha256> {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes keys of any length");
     for part in parts {
         mac.update(part);
     }
-    mac.finalize().into_bytes().into()
+    mac
+}
+
+/// HMAC-SHA256 of `parts` (concatenated) under `key`.
+pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    mac_over(key, parts).finalize().into_bytes().into()
 }
 
 /// Whether `tag` is the HMAC-SHA256 of `parts` under `key`, compared in constant time.
 pub fn hmac_sha256_verify(key: &[u8], parts: &[&[u8]], tag: &[u8]) -> bool {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes keys of any length");
-    for part in parts {
-        mac.update(part);
-    }
-    mac.verify_slice(tag).is_ok()
+    mac_over(key, parts).verify_slice(tag).is_ok()
 }
 
 fn cipher(key: &[u8]) -> Result<Aes256Gcm, PqcError> {

@@ -25,7 +25,7 @@ use crate::primitives::{self, PqcError, Secret};
 use rand_core::CryptoRngCore;
 use std::collections::HashMap;
 use std::fmt;
-use styrene_wire::msgpack::{Node, decode_payload, encode_payload};
+use styrene_wire::msgpack::{Node, decode_payload, encode_payload, subtree_end};
 use zeroize::Zeroizing;
 
 /// `PQC_INITIATE` (0xD0).
@@ -86,6 +86,21 @@ pub struct Session {
     pub rekey_count: u32,
     /// What protects traffic to this peer now.
     pub security_tier: SecurityTier,
+}
+
+impl Session {
+    /// A session whose handshake starts now: tier RNS_ONLY until it completes.
+    fn starting(session_id: [u8; SESSION_ID_SIZE], peer: &str, state: SessionState, now: f64) -> Self {
+        Session {
+            session_id,
+            peer_hash: peer.to_owned(),
+            state,
+            created_at: now,
+            last_rekeyed_at: now,
+            rekey_count: 0,
+            security_tier: SecurityTier::RnsOnly,
+        }
+    }
 }
 
 /// A message for the host to send to `peer` as a Styrene envelope.
@@ -190,16 +205,17 @@ impl Fields {
     /// also takes a `str`, as Latin-1).
     fn decode(payload: &[u8]) -> Result<Self, HandshakeError> {
         let nodes = decode_payload(payload).map_err(|e| HandshakeError::Malformed(e.to_string()))?;
-        let Some((Node::Map(count), mut rest)) = nodes.split_first().map(|(h, t)| (h.clone(), t)) else {
+        let Some(&Node::Map(count)) = nodes.first() else {
             return Err(HandshakeError::Malformed("payload is not a map".into()));
         };
         let mut fields = Vec::with_capacity(count as usize);
+        let mut at = 1;
         for _ in 0..count {
-            let (key, value, tail) = match rest {
-                [Node::Str(k), v, tail @ ..] => (k.clone(), v, tail),
-                _ => return Err(HandshakeError::Malformed("map keys must be strings".into())),
+            let Node::Str(key) = &nodes[at] else {
+                return Err(HandshakeError::Malformed("map keys must be strings".into()));
             };
-            rest = tail;
+            let value = &nodes[at + 1];
+            at = subtree_end(&nodes, at + 1); // a decoded tree is complete
             let bytes = match value {
                 Node::Bin(b) => b.clone(),
                 Node::Str(s) => s
@@ -207,14 +223,9 @@ impl Fields {
                     .map(|c| u8::try_from(u32::from(c)).ok())
                     .collect::<Option<Vec<u8>>>()
                     .ok_or_else(|| HandshakeError::Malformed(format!("{key}: text beyond Latin-1")))?,
-                // nested values: skip them whole, they are not fields of ours
-                _ => {
-                    let end = subtree_len(rest, value)?;
-                    rest = &rest[end..];
-                    continue;
-                }
+                _ => continue, // nested values are not fields of ours
             };
-            fields.push((key, bytes));
+            fields.push((key.clone(), bytes));
         }
         Ok(Fields(fields))
     }
@@ -235,27 +246,6 @@ impl Fields {
             .map(|(_, v)| v.as_slice())
             .ok_or_else(|| HandshakeError::Malformed(format!("missing {key}")))
     }
-}
-
-/// How many nodes after `head` belong to its subtree.
-fn subtree_len(rest: &[Node], head: &Node) -> Result<usize, HandshakeError> {
-    let mut need: u64 = match head {
-        Node::Array(n) => u64::from(*n),
-        Node::Map(n) => 2 * u64::from(*n),
-        _ => 0,
-    };
-    let mut used = 0;
-    while need > 0 {
-        let node = rest.get(used).ok_or_else(|| HandshakeError::Malformed("truncated value".into()))?;
-        need -= 1;
-        need += match node {
-            Node::Array(n) => u64::from(*n),
-            Node::Map(n) => 2 * u64::from(*n),
-            _ => 0,
-        };
-        used += 1;
-    }
-    Ok(used)
 }
 
 fn map_payload(fields: &[(&str, &[u8])]) -> Vec<u8> {
@@ -292,18 +282,8 @@ impl SessionService {
         let (kem_public, kem_secret) = primitives::kem_generate_keypair(rng);
         let own_x25519_public: [u8; 32] =
             x_public.as_slice().try_into().expect("X25519 public keys are 32 bytes");
-        self.sessions.insert(
-            peer.to_owned(),
-            Session {
-                session_id,
-                peer_hash: peer.to_owned(),
-                state: SessionState::Initiating,
-                created_at: now,
-                last_rekeyed_at: now,
-                rekey_count: 0,
-                security_tier: SecurityTier::RnsOnly,
-            },
-        );
+        self.sessions
+            .insert(peer.to_owned(), Session::starting(session_id, peer, SessionState::Initiating, now));
         self.pending.insert(
             session_id,
             Pending {
@@ -378,18 +358,8 @@ impl SessionService {
         let x_shared = primitives::x25519_derive_shared(&x_private, &peer_x25519)?;
         let key = primitives::hybrid_kdf(&x_shared, &kem_shared, &session_id);
         let tag = primitives::hmac_sha256(&key, &[RESPOND_LABEL, &session_id, &x_public]);
-        self.sessions.insert(
-            source.to_owned(),
-            Session {
-                session_id,
-                peer_hash: source.to_owned(),
-                state: SessionState::Responding,
-                created_at: now,
-                last_rekeyed_at: now,
-                rekey_count: 0,
-                security_tier: SecurityTier::RnsOnly,
-            },
-        );
+        self.sessions
+            .insert(source.to_owned(), Session::starting(session_id, source, SessionState::Responding, now));
         self.pending.insert(
             session_id,
             Pending {

@@ -9,23 +9,10 @@ use styrene_nodes::{DeviceType, MeshDevice};
 use styrene_store::{IdentityLookup, NodeStore, PathEntry, SaveOutcome, StoreError, ambiguous_warning};
 use styrene_vectors::store_vectors;
 
-fn member(t: DeviceType) -> &'static str {
-    match t {
-        DeviceType::StyreneNode => "STYRENE_NODE",
-        DeviceType::Rnode => "RNODE",
-        DeviceType::Generic => "GENERIC",
-        DeviceType::Unknown => "UNKNOWN",
-        DeviceType::Hub => "HUB",
-        DeviceType::LxmfPeer => "LXMF_PEER",
-        DeviceType::PropagationNode => "PROPAGATION_NODE",
-        DeviceType::NomadnetNode => "NOMADNET_NODE",
-    }
-}
-
 fn device_json(d: &MeshDevice) -> Value {
     json!({
         "destination_hash": d.destination_hash, "identity_hash": d.identity_hash, "name": d.name,
-        "device_type": member(d.device_type), "last_announce": d.last_announce, "announce_count": d.announce_count,
+        "device_type": d.device_type.name(), "last_announce": d.last_announce, "announce_count": d.announce_count,
         "app_data_raw": null, "capabilities": d.capabilities, "version": d.version,
         "lxmf_destination_hash": d.lxmf_destination_hash, "short_name": d.short_name,
         "system_fingerprint": d.system_fingerprint, "nomadnet_destination_hash": d.nomadnet_destination_hash,
@@ -49,7 +36,7 @@ fn device_from(v: &Value) -> MeshDevice {
         destination_hash: s("destination_hash").unwrap(),
         identity_hash: s("identity_hash").unwrap(),
         name: s("name").unwrap(),
-        device_type: *DeviceType::ALL.iter().find(|t| member(**t) == type_name).unwrap(),
+        device_type: *DeviceType::ALL.iter().find(|t| t.name() == type_name).unwrap(),
         last_announce: v["last_announce"].as_i64().unwrap(),
         announce_count: v.get("announce_count").and_then(Value::as_i64).unwrap_or(0),
         app_data_raw: None,

@@ -34,20 +34,6 @@ fn from_domain(t: domain::DeviceType) -> DeviceType {
     }
 }
 
-/// styrened's member name for a device type.
-fn member_name(t: domain::DeviceType) -> &'static str {
-    match t {
-        domain::DeviceType::StyreneNode => "STYRENE_NODE",
-        domain::DeviceType::Rnode => "RNODE",
-        domain::DeviceType::Generic => "GENERIC",
-        domain::DeviceType::Unknown => "UNKNOWN",
-        domain::DeviceType::Hub => "HUB",
-        domain::DeviceType::LxmfPeer => "LXMF_PEER",
-        domain::DeviceType::PropagationNode => "PROPAGATION_NODE",
-        domain::DeviceType::NomadnetNode => "NOMADNET_NODE",
-    }
-}
-
 impl From<domain::AnnounceInfo> for AnnounceInfo {
     fn from(i: domain::AnnounceInfo) -> Self {
         AnnounceInfo {
@@ -345,7 +331,7 @@ impl Guest for Component {
             .into_iter()
             .map(|t| DeviceTypeInfo {
                 device_type: from_domain(t),
-                name: member_name(t).to_owned(),
+                name: t.name().to_owned(),
                 value: t.value().to_owned(),
             })
             .collect()
