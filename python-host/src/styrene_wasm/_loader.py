@@ -218,6 +218,13 @@ class Instance:
             fast = self._funcs[key] = FastFunc(self.store, func)
         return fast
 
+    def call_method(self, interface: str, resource: str, method: str, handle: Any, *args: Any) -> Any:
+        """Calls `method` of a resource this instance handed out, re-arming the
+        deadline first when half of it has passed."""
+        if self.epoch[0] - self.deadline_set_at >= _REFRESH_TICKS:
+            self.refresh_deadline()
+        return self.func(interface, f"[method]{resource}.{method}").call(handle, *args)
+
     def refresh_deadline(self) -> None:
         """Re-arm the deadline. Callers do it once half of it has passed, not per
         call, so every call still gets between half and all of the deadline."""

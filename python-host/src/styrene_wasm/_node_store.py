@@ -177,7 +177,6 @@ class _Database:
             self.instance = None
             self.lock.release()
             raise
-        self._methods: dict[str, Any] = {}
 
     def close(self) -> None:
         """Let go of the file: the component checkpoints its log and leaves the
@@ -204,13 +203,8 @@ class _Database:
         with _db_lock:
             if self.handle is None:
                 self._start()
-            fast = self._methods.get(method)
-            if fast is None:
-                fast = self._methods[method] = self.instance.func(_NODES, f"[method]node-store.{method}").call
-            if self.instance.epoch[0] - self.instance.deadline_set_at >= _loader.DEADLINE_TICKS // 2:
-                self.instance.refresh_deadline()
             try:
-                return _check(fast(self.handle, *args))
+                return _check(self.instance.call_method(_NODES, "node-store", method, self.handle, *args))
             except _loader.WasmtimeError as trap:
                 # SQLite rolls back a half-done write when the file is next opened
                 self.handle = self.instance = None

@@ -164,6 +164,16 @@ def _message_type_class() -> Any:
     return StyreneMessageType
 
 
+def _schedule(sent: Any) -> None:
+    """Runs what a `send` returned, if it is a coroutine: on the running event
+    loop, or to completion when there is none."""
+    if asyncio.iscoroutine(sent):
+        try:
+            asyncio.get_running_loop().create_task(sent)
+        except RuntimeError:
+            asyncio.run(sent)
+
+
 class SessionInfo:
     """A snapshot of styrened's ``PQCSession`` fields (no key material)."""
 
@@ -228,7 +238,6 @@ class PQCSessionService:
         self._instance = _loader.Instance(_loader.load())
         constructor = self._instance.func(_PQC, "[constructor]session-service")
         self._handle = constructor(int(rekey_interval_hours))
-        self._methods: dict[str, Any] = {}
         if protocol is not None and hasattr(protocol, "register_handler"):
             message_type = _message_type_class()
             for t in PQC_MESSAGE_TYPES:
@@ -236,13 +245,7 @@ class PQCSessionService:
 
     def _call(self, method: str, *args: Any) -> Any:
         with self._lock:
-            fast = self._methods.get(method)
-            if fast is None:
-                name = f"[method]session-service.{method}"
-                fast = self._methods[method] = self._instance.func(_PQC, name).call
-            if self._instance.epoch[0] - self._instance.deadline_set_at >= _loader.DEADLINE_TICKS // 2:
-                self._instance.refresh_deadline()
-            return fast(self._handle, *args)
+            return self._instance.call_method(_PQC, "session-service", method, self._handle, *args)
 
     def _deliver(self, outgoing: tuple | None) -> Any:
         if outgoing is None:
@@ -266,12 +269,7 @@ class PQCSessionService:
 
     def initiate_session_sync(self, peer_hash: str) -> None:
         """styrened's ``initiate_session_sync``."""
-        sent = self.initiate(peer_hash)
-        if asyncio.iscoroutine(sent):
-            try:
-                asyncio.get_running_loop().create_task(sent)
-            except RuntimeError:
-                asyncio.run(sent)
+        _schedule(self.initiate(peer_hash))
 
     def handle(self, source_hash: str, message_type: int, payload: bytes) -> bool:
         """Handles one PQC message from `source_hash`. Returns whether it was accepted;
@@ -286,12 +284,7 @@ class PQCSessionService:
                 + _HANDSHAKE_ERRORS[case].format(detail)
             )
             return False
-        sent = self._deliver(value)
-        if asyncio.iscoroutine(sent):
-            try:
-                asyncio.get_running_loop().create_task(sent)
-            except RuntimeError:
-                asyncio.run(sent)
+        _schedule(self._deliver(value))
         return True
 
     async def _handle_message(self, message: Any, envelope: Any) -> None:
@@ -303,12 +296,7 @@ class PQCSessionService:
         """Starts a new handshake for every session due a rekey; returns how many."""
         due = self._call("check-rekey")
         for outgoing in due:
-            sent = self._deliver(outgoing)
-            if asyncio.iscoroutine(sent):
-                try:
-                    asyncio.get_running_loop().create_task(sent)
-                except RuntimeError:
-                    asyncio.run(sent)
+            _schedule(self._deliver(outgoing))
         return len(due)
 
     def close(self, peer_hash: str) -> Any:

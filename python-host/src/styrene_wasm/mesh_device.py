@@ -7,7 +7,7 @@ signatures; without the component, styrened's own module is used (see
 
 from __future__ import annotations
 
-from ._native import unavailable_reason
+from ._native import export
 
 NAMES = (
     "DeviceType",
@@ -20,14 +20,4 @@ NAMES = (
     "_FINGERPRINT_RE",
 )
 
-if unavailable_reason() is None:
-    from . import _mesh_device as _impl
-
-    IMPLEMENTATION = "component"
-else:
-    from styrened.models import mesh_device as _impl  # type: ignore[no-redef]
-
-    IMPLEMENTATION = "styrened"
-
-globals().update({name: getattr(_impl, name) for name in NAMES})
-__all__ = [name for name in NAMES if not name.startswith("_")]
+IMPLEMENTATION = export(globals(), NAMES, "._mesh_device", "styrened.models.mesh_device")

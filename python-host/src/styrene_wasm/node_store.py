@@ -6,7 +6,7 @@ signatures; without the component, styrened's own module is used.
 
 from __future__ import annotations
 
-from ._native import unavailable_reason
+from ._native import export
 
 NAMES = (
     "MIN_PREFIX_LENGTH",
@@ -20,14 +20,4 @@ NAMES = (
     "check_connection_health",
 )
 
-if unavailable_reason() is None:
-    from . import _node_store as _impl
-
-    IMPLEMENTATION = "component"
-else:
-    from styrened.services import node_store as _impl  # type: ignore[no-redef]
-
-    IMPLEMENTATION = "styrened"
-
-globals().update({name: getattr(_impl, name) for name in NAMES})
-__all__ = [name for name in NAMES if not name.startswith("_")]
+IMPLEMENTATION = export(globals(), NAMES, "._node_store", "styrened.services.node_store")

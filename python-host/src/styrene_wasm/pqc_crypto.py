@@ -8,7 +8,7 @@ Without the component, styrened's own module is used.
 
 from __future__ import annotations
 
-from ._native import unavailable_reason
+from ._native import export
 
 NAMES = (
     "PQCNotAvailableError",
@@ -24,14 +24,4 @@ NAMES = (
     "ratchet_key",
 )
 
-if unavailable_reason() is None:
-    from . import _pqc as _impl
-
-    IMPLEMENTATION = "component"
-else:
-    from styrened.crypto import pqc_crypto as _impl  # type: ignore[no-redef]
-
-    IMPLEMENTATION = "styrened"
-
-globals().update({name: getattr(_impl, name) for name in NAMES})
-__all__ = list(NAMES)
+IMPLEMENTATION = export(globals(), NAMES, "._pqc", "styrened.crypto.pqc_crypto")

@@ -9,7 +9,7 @@ instead and the reason is logged once.
 
 from __future__ import annotations
 
-from ._native import unavailable_reason
+from ._native import export
 
 NAMES = (
     "STYRENE_PREFIX",
@@ -67,14 +67,4 @@ NAMES = (
     "create_file_accept",
 )
 
-if unavailable_reason() is None:
-    from . import _wire as _impl
-
-    IMPLEMENTATION = "component"
-else:
-    from styrened.models import styrene_wire as _impl  # type: ignore[no-redef]
-
-    IMPLEMENTATION = "styrened"
-
-globals().update({name: getattr(_impl, name) for name in NAMES})
-__all__ = list(NAMES)
+IMPLEMENTATION = export(globals(), NAMES, "._wire", "styrened.models.styrene_wire")
