@@ -23,7 +23,7 @@ import random
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from kyber_py.ml_kem import ML_KEM_768
 from styrened.crypto import pqc_crypto
@@ -161,8 +161,6 @@ def x25519() -> dict:
         "short_peer": {**error(pqc_crypto.x25519_derive_shared, private, bytes(31))},
         "short_private": {**error(pqc_crypto.x25519_derive_shared, bytes(31), bytes(32))},
     }
-    # keep the low-order check honest: it is the point, not the zero bytes
-    assert X25519PublicKey.from_public_bytes(bytes(32))
     return {"cases": cases, "errors": errors}
 
 
