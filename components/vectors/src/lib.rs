@@ -11,6 +11,7 @@ const WIRE_GZ: &[u8] = include_bytes!("../../../tests/vectors/wire.json.gz");
 const NODES_GZ: &[u8] = include_bytes!("../../../tests/vectors/nodes.json.gz");
 const STORE_GZ: &[u8] = include_bytes!("../../../tests/vectors/store.json.gz");
 const PQC_GZ: &[u8] = include_bytes!("../../../tests/vectors/pqc.json.gz");
+const RNS_GZ: &[u8] = include_bytes!("../../../tests/vectors/rns.json.gz");
 
 fn parse(gz: &[u8]) -> Value {
     let mut text = String::new();
@@ -40,6 +41,17 @@ pub fn store_vectors() -> &'static Value {
 pub fn pqc_vectors() -> &'static Value {
     static PQC: OnceLock<Value> = OnceLock::new();
     PQC.get_or_init(|| parse(PQC_GZ))
+}
+
+/// The parsed `rns.json.gz` (`tests/vectors/generate_rns.py`, from RNS 1.5.7).
+pub fn rns_vectors() -> &'static Value {
+    static RNS: OnceLock<Value> = OnceLock::new();
+    RNS.get_or_init(|| parse(RNS_GZ))
+}
+
+/// The cases of one section of the RNS vectors, e.g. `"announces"`.
+pub fn rns_section(name: &str) -> &'static [Value] {
+    rns_vectors()[name].as_array().unwrap_or_else(|| panic!("no section {name}"))
 }
 
 /// The cases of one section of the wire vectors, e.g. `"payload_decode"`.

@@ -1,0 +1,267 @@
+//! The relay behind a bridging gateway: every valid frame heard on one port
+//! is sent on every other port, once.
+//!
+//! A bridge is part of the medium, not an RNS transport node, so packets are
+//! relayed unchanged: the hop count is left to the RNS nodes at the edges,
+//! which count a hop on receipt. (Counting it here too would make an RNS node
+//! see its neighbour several hops away and address packets to a transport
+//! node that does not exist, which its neighbour then filters out.)
+//!
+//! What the relay applies is what RNS applies on receipt before anything is
+//! forwarded: frame sizes, the interface's access code, the unpack rules
+//! (including the hop limit), duplicate suppression by packet hash, and
+//! announce validation. Valid announces are reported so that the caller can
+//! record the node.
+
+use crate::announce::{self, Announce, AnnounceError};
+use crate::ifac::{self, Ifac, IfacError};
+use crate::packet::{self, PacketError, PacketType};
+use crate::{hdlc, kiss};
+use std::collections::{BTreeMap, HashSet};
+
+/// How a port delimits packets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// RNS's TCP interfaces.
+    Hdlc,
+    /// RNS's KISS and serial TNC interfaces, or TCP with `kiss_framing`.
+    Kiss,
+    /// One packet per datagram (RNS's UDP interface).
+    Datagram,
+}
+
+/// Settings of one port.
+pub struct PortConfig {
+    /// Framing on the wire.
+    pub framing: Framing,
+    /// RNS's hardware MTU for this kind of interface.
+    pub hw_mtu: usize,
+    /// The port's access code, if it has one.
+    pub ifac: Option<Ifac>,
+}
+
+/// Why a frame was not relayed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Drop {
+    /// The frame's length is outside what the interface accepts.
+    #[error("frame of {0} bytes is outside the interface's size limits")]
+    BadLength(usize),
+    /// The access code check failed.
+    #[error(transparent)]
+    Ifac(#[from] IfacError),
+    /// Not a packet RNS would unpack.
+    #[error(transparent)]
+    Packet(#[from] PacketError),
+    /// Already relayed.
+    #[error("duplicate packet")]
+    Duplicate,
+    /// A forged or broken announce.
+    #[error(transparent)]
+    Announce(#[from] AnnounceError),
+    /// The packet is larger than an outgoing port's MTU.
+    #[error("packet of {0} bytes exceeds the outgoing interface's MTU")]
+    TooLargeFor(usize),
+}
+
+/// A valid announce heard on a port.
+#[derive(Debug, Clone)]
+pub struct Heard {
+    /// The port it came in on.
+    pub port: u32,
+    /// The announce.
+    pub announce: Announce,
+    /// Hops as RNS counts them on receipt (the header's hops plus one).
+    pub hops: u8,
+    /// Where it came from: the transport id if it has one, else the destination.
+    pub received_from: [u8; crate::HASH_LEN],
+}
+
+/// What one call to [`Relay::receive`] produced.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Framed packets to write: the port, and one frame (or datagram).
+    pub transmit: Vec<(u32, Vec<u8>)>,
+    /// Packets relayed (each counted once, however many ports it went to).
+    pub relayed: u32,
+    /// Announces that passed validation.
+    pub heard: Vec<Heard>,
+    /// Frames dropped: the port they concern and why.
+    pub dropped: Vec<(u32, Drop)>,
+}
+
+enum Deframer {
+    Hdlc(hdlc::Deframer),
+    Kiss(kiss::Deframer),
+    Datagram,
+}
+
+struct Port {
+    config: PortConfig,
+    deframer: Deframer,
+}
+
+/// Packet hashes seen recently, in two generations so that memory stays
+/// bounded: when the current set is full it becomes the previous one.
+struct Seen {
+    current: HashSet<[u8; 32]>,
+    previous: HashSet<[u8; 32]>,
+    generation: usize,
+}
+
+impl Seen {
+    /// True the first time a hash is seen.
+    fn insert(&mut self, hash: [u8; 32]) -> bool {
+        if self.current.contains(&hash) || self.previous.contains(&hash) {
+            return false;
+        }
+        if self.current.len() >= self.generation {
+            self.previous = std::mem::take(&mut self.current);
+        }
+        self.current.insert(hash)
+    }
+}
+
+/// The relay: ports, their deframers, and the duplicate filter.
+pub struct Relay {
+    ports: BTreeMap<u32, Port>,
+    next_id: u32,
+    seen: Seen,
+}
+
+impl Relay {
+    /// A relay that remembers up to `2 × remembered` packet hashes.
+    pub fn new(remembered: usize) -> Self {
+        Relay {
+            ports: BTreeMap::new(),
+            next_id: 0,
+            seen: Seen { current: HashSet::new(), previous: HashSet::new(), generation: remembered.max(1) },
+        }
+    }
+
+    /// Adds a port and returns its id.
+    pub fn add_port(&mut self, config: PortConfig) -> u32 {
+        let ifac_size = config.ifac.as_ref().map_or(0, Ifac::size);
+        let deframer = match config.framing {
+            Framing::Hdlc => Deframer::Hdlc(hdlc::Deframer::new(config.hw_mtu, ifac_size)),
+            Framing::Kiss => Deframer::Kiss(kiss::Deframer::new(config.hw_mtu)),
+            Framing::Datagram => Deframer::Datagram,
+        };
+        let id = self.next_id;
+        self.next_id += 1;
+        self.ports.insert(id, Port { config, deframer });
+        id
+    }
+
+    /// Removes a port (a client that went away); false if there was none.
+    pub fn remove_port(&mut self, id: u32) -> bool {
+        self.ports.remove(&id).is_some()
+    }
+
+    /// Forgets a port's partial frame (RNS's inter-byte timeout on serial links).
+    pub fn reset_port(&mut self, id: u32) {
+        if let Some(port) = self.ports.get_mut(&id) {
+            match &mut port.deframer {
+                Deframer::Hdlc(d) => d.reset(),
+                Deframer::Kiss(d) => d.reset(),
+                Deframer::Datagram => {}
+            }
+        }
+    }
+
+    /// Bytes held in a port's deframer.
+    pub fn buffered(&self, id: u32) -> usize {
+        match self.ports.get(&id).map(|p| &p.deframer) {
+            Some(Deframer::Hdlc(d)) => d.buffered(),
+            Some(Deframer::Kiss(d)) => d.buffered(),
+            _ => 0,
+        }
+    }
+
+    /// Handles bytes read on `port` (a whole datagram on datagram ports).
+    pub fn receive(&mut self, port: u32, data: &[u8], outcome: &mut Outcome) {
+        let mut frames = Vec::new();
+        match self.ports.get_mut(&port).map(|p| &mut p.deframer) {
+            None => return,
+            Some(Deframer::Hdlc(d)) => d.push(data, |f| match f {
+                hdlc::Deframed::Frame(frame) => frames.push(Ok(frame)),
+                hdlc::Deframed::BadLength(n) => frames.push(Err(Drop::BadLength(n))),
+            }),
+            Some(Deframer::Kiss(d)) => d.push(data, |f| {
+                if let kiss::Deframed::Frame(frame) = f
+                    && !frame.is_empty()
+                {
+                    frames.push(Ok(frame));
+                }
+            }),
+            Some(Deframer::Datagram) => {
+                if !data.is_empty() {
+                    frames.push(Ok(data.to_vec()));
+                }
+            }
+        }
+        for frame in frames {
+            match frame.and_then(|f| self.relay_frame(port, f, outcome)) {
+                Ok(()) => {}
+                Err(drop) => outcome.dropped.push((port, drop)),
+            }
+        }
+    }
+
+    fn relay_frame(&mut self, from: u32, frame: Vec<u8>, outcome: &mut Outcome) -> Result<(), Drop> {
+        let config = &self.ports[&from].config;
+        if frame.len() <= 2 {
+            return Err(Drop::Ifac(IfacError::TooShort));
+        }
+        let raw = match &config.ifac {
+            Some(ifac) => ifac.unwrap(&frame)?,
+            None => {
+                ifac::check_open(&frame)?;
+                frame
+            }
+        };
+        let ifac_size = config.ifac.as_ref().map_or(0, Ifac::size);
+        if raw.len() > config.hw_mtu + ifac_size {
+            return Err(Drop::BadLength(raw.len()));
+        }
+        let parsed = packet::parse(&raw)?;
+        let heard = if parsed.header.packet_type == PacketType::Announce {
+            let announce = announce::validate(&parsed)?;
+            let received_from = parsed.header.transport_id.unwrap_or(parsed.header.destination_hash);
+            Some(Heard { port: from, announce, hops: parsed.header.hops + 1, received_from })
+        } else {
+            None
+        };
+        if !self.seen.insert(packet::packet_hash(&raw)) {
+            return Err(Drop::Duplicate);
+        }
+        outcome.heard.extend(heard);
+        outcome.relayed += 1;
+        // Ports without an access code share one framed copy per framing.
+        let mut plain: [Option<Vec<u8>>; 3] = [None, None, None];
+        for (&id, port) in &self.ports {
+            if id == from {
+                continue;
+            }
+            let config = &port.config;
+            if raw.len() > config.hw_mtu {
+                outcome.dropped.push((id, Drop::TooLargeFor(raw.len())));
+                continue;
+            }
+            let framed = match &config.ifac {
+                Some(ifac) => encode(config.framing, &ifac.wrap(&raw)),
+                None => plain[config.framing as usize].get_or_insert_with(|| encode(config.framing, &raw)).clone(),
+            };
+            outcome.transmit.push((id, framed));
+        }
+        Ok(())
+    }
+}
+
+/// `packet` as it goes on the wire with `framing`.
+pub fn encode(framing: Framing, packet: &[u8]) -> Vec<u8> {
+    match framing {
+        Framing::Hdlc => hdlc::frame(packet),
+        Framing::Kiss => kiss::frame(packet),
+        Framing::Datagram => packet.to_vec(),
+    }
+}
