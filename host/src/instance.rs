@@ -161,6 +161,39 @@ impl<'r> Styrene<'r> {
         self.call(|b, s| f(b.styrene_core_pqc(), s))
     }
 
+    /// A `gateway` export (the `bridge` resource), through the generated bindings.
+    pub fn with_gateway<T>(
+        &mut self,
+        f: impl FnOnce(
+            &crate::bindings::exports::styrene::core::gateway::Guest,
+            &mut Store<State>,
+        ) -> wasmtime::Result<T>,
+    ) -> Result<T, HostError> {
+        self.call(|b, s| f(b.styrene_core_gateway(), s))
+    }
+
+    /// An `rns` export (packets, announces, the `identity` resource), through the generated bindings.
+    pub fn with_rns<T>(
+        &mut self,
+        f: impl FnOnce(
+            &crate::bindings::exports::styrene::core::rns::Guest,
+            &mut Store<State>,
+        ) -> wasmtime::Result<T>,
+    ) -> Result<T, HostError> {
+        self.call(|b, s| f(b.styrene_core_rns(), s))
+    }
+
+    /// A `framing` export (deframers, framers, access codes), through the generated bindings.
+    pub fn with_framing<T>(
+        &mut self,
+        f: impl FnOnce(
+            &crate::bindings::exports::styrene::core::framing::Guest,
+            &mut Store<State>,
+        ) -> wasmtime::Result<T>,
+    ) -> Result<T, HostError> {
+        self.call(|b, s| f(b.styrene_core_framing(), s))
+    }
+
     /// Any other `wire` export, through the generated bindings.
     pub fn with_wire<T>(
         &mut self,

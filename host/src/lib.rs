@@ -9,6 +9,7 @@
 
 mod cache;
 mod db_lock;
+pub mod gateway;
 mod instance;
 mod runtime;
 

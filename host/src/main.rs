@@ -1,8 +1,9 @@
 //! `styrene-gateway`: the native host's command line.
 //!
-//! `decode <hex|->` decodes a Styrene envelope and its payload through the
-//! component; `info` says which component is loaded and how; `run-wasm` runs a
-//! WASI command component (the runner for `cargo test --target wasm32-wasip2`).
+//! `run --config FILE` runs the bridging gateway; `decode <hex|->` decodes a
+//! Styrene envelope and its payload through the component; `info` says which
+//! component is loaded and how; `nodes` reads the node store; `run-wasm` runs
+//! a WASI command component (the runner for `cargo test --target wasm32-wasip2`).
 
 mod nodes;
 mod pqc;
@@ -10,12 +11,15 @@ mod pqc;
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use styrene_host::wire::ValueNode;
 use styrene_host::{HostError, Limits, Runtime};
 
 const USAGE: &str = "usage: styrene-gateway [--component PATH] <command>
 
 commands:
+  run --config FILE                   run the gateway (see gateway.example.toml); stops on SIGTERM
   decode <hex|->                      decode a Styrene envelope (hex, or raw bytes on stdin) and its payload
   info                                component version, WIT world, imports, cache location and load time
   nodes list --db DIR                 every node in DIR/nodes.db, newest announce first
@@ -38,6 +42,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("decode") if args.len() == 2 => decode(component, &args[1]),
         Some("info") if args.len() == 1 => info(component),
+        Some("run") if args.len() == 3 && args[1] == "--config" => run(component, &args[2]),
         Some("run-wasm") if args.len() >= 2 => return run_wasm(&args[1..]),
         Some("pqc-peer") if args.len() == 1 => pqc::serve(load(component)),
         Some("nodes") => match nodes::parse(&args[1..]) {
@@ -172,6 +177,29 @@ fn info(component: Option<PathBuf>) -> Result<(), Box<dyn std::error::Error>> {
         if runtime.from_cache() { "from cache" } else { "compiled now" }
     );
     println!("load time:    {:.2} ms", runtime.load_time().as_secs_f64() * 1e3);
+    Ok(())
+}
+
+fn run(component: Option<PathBuf>, config: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let level =
+        std::env::var("STYRENE_LOG").ok().and_then(|l| l.parse().ok()).unwrap_or(tracing::Level::INFO);
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt().with_max_level(level).with_ansi(ansi).with_writer(std::io::stderr).init();
+    let config = styrene_host::gateway::Config::load(std::path::Path::new(config))?;
+    let shutdown = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(signal, shutdown.clone())?;
+    }
+    let limits = Limits {
+        memory_bytes: config.limits.memory_mib << 20,
+        call_deadline: std::time::Duration::from_millis(config.limits.call_deadline_ms),
+    };
+    let path = component_path(component);
+    let runtime =
+        Runtime::load(&path, &styrene_host::default_cache_dir(), limits).map_err(|e| format!("{e:#}"))?;
+    tracing::info!(component = %path.display(), load_ms = runtime.load_time().as_millis() as u64, "component loaded");
+    styrene_host::gateway::run(&runtime, config, shutdown)?;
+    tracing::info!("stopped");
     Ok(())
 }
 

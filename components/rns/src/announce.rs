@@ -3,11 +3,11 @@
 //! `Identity.validate_announce` checks; creation builds what RNS's
 //! `Destination.announce` sends.
 
+use crate::HASH_LEN;
 use crate::identity::{
     Identity, NAME_HASH_LEN, PUBLIC_KEY_LEN, PublicIdentity, SIGNATURE_LEN, destination_hash, name_hash,
 };
 use crate::packet::{DestinationType, HEADER_1, Header, Packet, PacketType};
-use crate::HASH_LEN;
 
 /// Length of the random hash (5 random bytes, then 5 bytes of Unix time).
 pub const RANDOM_HASH_LEN: usize = 10;
@@ -198,7 +198,11 @@ mod tests {
         assert_eq!(validate(&parse(&forged).unwrap()), Err(AnnounceError::BadSignature));
         let mut moved = raw.clone();
         moved[2] ^= 1;
-        assert_eq!(validate(&parse(&moved).unwrap()), Err(AnnounceError::BadSignature), "the destination is signed");
+        assert_eq!(
+            validate(&parse(&moved).unwrap()),
+            Err(AnnounceError::BadSignature),
+            "the destination is signed"
+        );
         assert_eq!(validate(&parse(&raw[..100]).unwrap()), Err(AnnounceError::Truncated(81)));
 
         let bare = create(&identity, "styrene.node", random_hash(0).unwrap(), None);

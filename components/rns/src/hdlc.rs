@@ -164,7 +164,10 @@ mod tests {
         wire.extend_from_slice(&b);
         wire.push(FLAG);
         let mut deframer = Deframer::new(500, 0);
-        assert_eq!(frames(&mut deframer, &wire), vec![Deframed::Frame(a.to_vec()), Deframed::Frame(b.to_vec())]);
+        assert_eq!(
+            frames(&mut deframer, &wire),
+            vec![Deframed::Frame(a.to_vec()), Deframed::Frame(b.to_vec())]
+        );
     }
 
     #[test]

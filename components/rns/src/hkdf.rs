@@ -13,7 +13,8 @@ type HmacSha256 = Hmac<Sha256>;
 pub(crate) fn derive(ikm: &[u8], salt: &[u8], length: usize) -> Vec<u8> {
     let zero_salt = [0u8; 32];
     let salt = if salt.is_empty() { &zero_salt[..] } else { salt };
-    let prk = HmacSha256::new_from_slice(salt).expect("HMAC takes any key length").chain_update(ikm).finalize();
+    let prk =
+        HmacSha256::new_from_slice(salt).expect("HMAC takes any key length").chain_update(ikm).finalize();
     let expander = HmacSha256::new_from_slice(&prk.into_bytes()).expect("HMAC takes any key length");
     let mut out = Vec::with_capacity(length + 32);
     let mut block = [0u8; 32];

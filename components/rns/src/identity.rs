@@ -44,7 +44,11 @@ impl PublicIdentity {
     /// From the 64 public-key bytes of an announce.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
         if bytes.len() != PUBLIC_KEY_LEN {
-            return Err(KeyError::Length { what: "a public key", expected: PUBLIC_KEY_LEN, got: bytes.len() });
+            return Err(KeyError::Length {
+                what: "a public key",
+                expected: PUBLIC_KEY_LEN,
+                got: bytes.len(),
+            });
         }
         let mut encryption = [0; 32];
         encryption.copy_from_slice(&bytes[..32]);
@@ -93,7 +97,11 @@ impl Identity {
     /// From RNS's 64-byte private key (an identity file's contents).
     pub fn from_private_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
         if bytes.len() != PRIVATE_KEY_LEN {
-            return Err(KeyError::Length { what: "a private key", expected: PRIVATE_KEY_LEN, got: bytes.len() });
+            return Err(KeyError::Length {
+                what: "a private key",
+                expected: PRIVATE_KEY_LEN,
+                got: bytes.len(),
+            });
         }
         let secret: [u8; 32] = bytes[..32].try_into().expect("32 bytes");
         let seed: Zeroizing<[u8; 32]> = Zeroizing::new(bytes[32..].try_into().expect("32 bytes"));

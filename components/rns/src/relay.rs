@@ -207,6 +207,13 @@ impl Relay {
         }
     }
 
+    /// Sends a packet made locally (such as the gateway's own announce) on
+    /// every port; it is remembered, so an echo of it is not relayed back.
+    pub fn broadcast(&mut self, packet: &[u8], outcome: &mut Outcome) {
+        self.seen.insert(packet::packet_hash(packet));
+        self.transmit(None, packet, outcome);
+    }
+
     fn relay_frame(&mut self, from: u32, frame: Vec<u8>, outcome: &mut Outcome) -> Result<(), Drop> {
         let config = &self.ports[&from].config;
         if frame.len() <= 2 {
@@ -236,10 +243,16 @@ impl Relay {
         }
         outcome.heard.extend(heard);
         outcome.relayed += 1;
+        self.transmit(Some(from), &raw, outcome);
+        Ok(())
+    }
+
+    /// Frames `raw` for every port but `except`.
+    fn transmit(&self, except: Option<u32>, raw: &[u8], outcome: &mut Outcome) {
         // Ports without an access code share one framed copy per framing.
         let mut plain: [Option<Vec<u8>>; 3] = [None, None, None];
         for (&id, port) in &self.ports {
-            if id == from {
+            if Some(id) == except {
                 continue;
             }
             let config = &port.config;
@@ -248,12 +261,13 @@ impl Relay {
                 continue;
             }
             let framed = match &config.ifac {
-                Some(ifac) => encode(config.framing, &ifac.wrap(&raw)),
-                None => plain[config.framing as usize].get_or_insert_with(|| encode(config.framing, &raw)).clone(),
+                Some(ifac) => encode(config.framing, &ifac.wrap(raw)),
+                None => {
+                    plain[config.framing as usize].get_or_insert_with(|| encode(config.framing, raw)).clone()
+                }
             };
             outcome.transmit.push((id, framed));
         }
-        Ok(())
     }
 }
 

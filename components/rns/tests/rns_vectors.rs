@@ -41,7 +41,8 @@ fn announces_are_judged_as_rns_judges_them() {
             assert_eq!(announce.ratchet.is_some(), case["ratchet"] == true);
             assert_eq!(to_hex(&hash), case["packet_hash"]);
             assert!(announce.is_named(case["name"].as_str().unwrap()));
-            let expected_app_data = case["app_data"].as_str().map(hex).filter(|d| !d.is_empty() || announce.ratchet.is_some());
+            let expected_app_data =
+                case["app_data"].as_str().map(hex).filter(|d| !d.is_empty() || announce.ratchet.is_some());
             assert_eq!(announce.app_data, expected_app_data, "{case}");
         }
     }
@@ -58,7 +59,12 @@ fn announces_we_create_are_what_rns_creates() {
         let heard = announce::validate(&packet::parse(&raw).unwrap()).unwrap();
         let identity = Identity::from_private_bytes(&hex(case["private"].as_str().unwrap())).unwrap();
         let app_data = case["app_data"].as_str().map(hex);
-        let ours = announce::create(&identity, case["name"].as_str().unwrap(), heard.random_hash, app_data.as_deref());
+        let ours = announce::create(
+            &identity,
+            case["name"].as_str().unwrap(),
+            heard.random_hash,
+            app_data.as_deref(),
+        );
         assert_eq!(to_hex(&ours), case["raw"]);
         compared += 1;
     }

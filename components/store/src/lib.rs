@@ -12,7 +12,8 @@ mod store;
 mod vfs;
 
 pub use store::{
-    IdentityLookup, NodeQuery, NodeStore, PathEntry, SaveOutcome, StoreError, ambiguous_warning,
+    HeardAnnounce, IdentityLookup, NodeQuery, NodeStore, PathEntry, SaveOutcome, StoreError,
+    ambiguous_warning,
 };
 
 /// Shortest accepted hash prefix for lookups.

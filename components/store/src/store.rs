@@ -117,6 +117,23 @@ pub fn ambiguous_warning(label: &str, input: &str, matches: usize) -> String {
     )
 }
 
+/// A validated announce, as the announce handler receives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeardAnnounce {
+    /// Destination hash, hex.
+    pub destination_hash: String,
+    /// Identity hash, hex.
+    pub identity_hash: String,
+    /// The announce's app_data.
+    pub app_data: Option<Vec<u8>>,
+    /// The kind the destination's name implies.
+    pub aspect_hint: Option<DeviceType>,
+    /// Hops as RNS counts them on receipt.
+    pub hops: i64,
+    /// Interface and next hop, styrened's `discovered_via` label.
+    pub discovered_via: Option<String>,
+}
+
 /// Which rows a list query reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NodeQuery {
@@ -316,6 +333,50 @@ impl NodeStore {
     fn one(&self, filter: &str, arg: &str) -> Result<Option<MeshDevice>, StoreError> {
         let sql = format!("{} WHERE {filter}", self.select_devices);
         Ok(self.conn.prepare_cached(&sql)?.query_row([arg], row_to_device).optional()?)
+    }
+
+    /// What styrened's announce handler (`StyreneAnnounceHandler.received_announce`)
+    /// does with a validated announce: builds the device with the aspect hint,
+    /// hops and discovered_via; if it is an LXMF peer whose identity also runs
+    /// a Styrene node, upgrades it and carries the node's version,
+    /// capabilities and short name over; saves it. Returns the stored device.
+    pub fn record_announce(&self, heard: &HeardAnnounce, now: i64) -> Result<MeshDevice, StoreError> {
+        let mut device = styrene_nodes::create_mesh_device(
+            &heard.destination_hash,
+            &heard.identity_hash,
+            heard.app_data.as_deref(),
+            1,
+            heard.aspect_hint,
+            now,
+        );
+        device.hops = Some(heard.hops);
+        device.discovered_via = heard.discovered_via.clone();
+        if device.device_type == DeviceType::LxmfPeer {
+            let styrene_node: Option<(Option<String>, Option<String>, Option<String>)> = self
+                .conn
+                .prepare_cached(
+                    "SELECT version, capabilities, short_name FROM nodes
+                     WHERE identity_hash = ? AND device_type = ? AND destination_hash != ? LIMIT 1",
+                )?
+                .query_row(
+                    params![heard.identity_hash, DeviceType::StyreneNode.value(), heard.destination_hash],
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                )
+                .optional()?;
+            if let Some((version, capabilities, short_name)) = styrene_node {
+                device.device_type = DeviceType::StyreneNode;
+                device.version = version.filter(|v| !v.is_empty()).or(device.version);
+                device.capabilities = capabilities
+                    .filter(|c| !c.is_empty())
+                    .map(|c| c.split(',').map(String::from).collect())
+                    .or(device.capabilities);
+                device.short_name = short_name.filter(|v| !v.is_empty()).or(device.short_name);
+            }
+        }
+        if let SaveOutcome::Rejected(reason) = self.save_node(&device)? {
+            return Err(StoreError::Sqlite(reason));
+        }
+        Ok(self.get_node_by_destination(&heard.destination_hash)?.unwrap_or(device))
     }
 
     /// `get_node_by_destination`: exact, case-sensitive.

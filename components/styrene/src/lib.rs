@@ -2,8 +2,11 @@
 //! domain crates. Every function here only converts between WIT types and the
 //! domain types; the logic lives (and is tested) in the domain crates.
 
+mod framing;
+mod gateway;
 mod nodes;
 mod pqc;
+mod rns;
 mod wire;
 
 wit_bindgen::generate!({

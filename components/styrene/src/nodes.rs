@@ -2,8 +2,8 @@
 
 use crate::Component;
 use crate::exports::styrene::core::nodes::{
-    AnnounceInfo, DeviceType, DeviceTypeInfo, Guest, GuestNodeStore, IdentityLookup, MeshDevice, NodeQuery,
-    NodeStatus, NodeStore, PathEntry, SaveOutcome, StoreError,
+    AnnounceInfo, DeviceType, DeviceTypeInfo, Guest, GuestNodeStore, HeardAnnounce, IdentityLookup,
+    MeshDevice, NodeQuery, NodeStatus, NodeStore, PathEntry, SaveOutcome, StoreError,
 };
 use styrene_nodes as domain;
 use styrene_store as store;
@@ -234,6 +234,17 @@ impl GuestNodeStore for StoreResource {
     }
     fn save_node(&self, device: MeshDevice) -> Stored<SaveOutcome> {
         Ok(self.0.save_node(&device_from_wit(device))?.into())
+    }
+    fn record_announce(&self, heard: HeardAnnounce) -> Stored<MeshDevice> {
+        let heard = store::HeardAnnounce {
+            destination_hash: heard.destination_hash,
+            identity_hash: heard.identity_hash,
+            app_data: heard.app_data,
+            aspect_hint: heard.aspect_hint.map(to_domain),
+            hops: heard.hops,
+            discovered_via: heard.discovered_via,
+        };
+        Ok(device_to_wit(self.0.record_announce(&heard, unix_now())?))
     }
     fn get_node_by_destination(&self, hash: String) -> Stored<Option<MeshDevice>> {
         Ok(self.0.get_node_by_destination(&hash)?.map(device_to_wit))

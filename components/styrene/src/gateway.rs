@@ -1,0 +1,133 @@
+//! `styrene:core/gateway` on top of `styrene-rns`'s relay.
+
+use crate::Component;
+use crate::exports::styrene::core::gateway::{
+    DropReason, Dropped, Guest, GuestBridge, Outcome, PortConfig, PortFraming, Transmission,
+};
+use crate::exports::styrene::core::nodes::{DeviceType, HeardAnnounce};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use styrene_rns::announce::AnnounceError;
+use styrene_rns::ifac::{Ifac, IfacError};
+use styrene_rns::packet::PacketError;
+use styrene_rns::relay::{self, Drop, Framing, Heard, Relay};
+
+/// The kinds styrened infers from an announced destination's name.
+const KNOWN_ASPECTS: [(&str, DeviceType); 3] = [
+    ("lxmf.delivery", DeviceType::LxmfPeer),
+    ("lxmf.propagation", DeviceType::PropagationNode),
+    ("nomadnetwork.node", DeviceType::NomadnetNode),
+];
+
+fn reason(drop: &Drop) -> DropReason {
+    match drop {
+        Drop::BadLength(_) => DropReason::BadLength,
+        Drop::Ifac(IfacError::MissingFlag) => DropReason::IfacMissing,
+        Drop::Ifac(IfacError::UnexpectedFlag) => DropReason::IfacUnexpected,
+        Drop::Ifac(IfacError::TooShort) => DropReason::IfacTooShort,
+        Drop::Ifac(_) => DropReason::IfacInvalid,
+        Drop::Packet(PacketError::HopLimit(_)) => DropReason::HopLimit,
+        Drop::Packet(_) => DropReason::Malformed,
+        Drop::Duplicate => DropReason::Duplicate,
+        Drop::Announce(AnnounceError::BadSignature) => DropReason::AnnounceSignature,
+        Drop::Announce(AnnounceError::DestinationMismatch) => DropReason::AnnounceDestination,
+        Drop::Announce(_) => DropReason::AnnounceMalformed,
+        Drop::TooLargeFor(_) => DropReason::TooLarge,
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The announce as styrened's handler would store it.
+fn heard_to_wit(heard: &Heard, port_name: &str) -> HeardAnnounce {
+    let announce = &heard.announce;
+    let next_hop = hex(&heard.received_from[..4]);
+    HeardAnnounce {
+        destination_hash: hex(&announce.destination_hash),
+        identity_hash: hex(&announce.identity_hash),
+        app_data: announce.app_data.clone(),
+        aspect_hint: KNOWN_ASPECTS.iter().find(|(name, _)| announce.is_named(name)).map(|&(_, kind)| kind),
+        hops: i64::from(heard.hops),
+        discovered_via: Some(if port_name.is_empty() {
+            next_hop
+        } else {
+            format!("{port_name} → {next_hop}")
+        }),
+    }
+}
+
+struct State {
+    relay: Relay,
+    names: HashMap<u32, String>,
+}
+
+/// The `bridge` resource.
+pub struct BridgeResource(RefCell<State>);
+
+impl GuestBridge for BridgeResource {
+    fn new(remembered: u32) -> Self {
+        BridgeResource(RefCell::new(State { relay: Relay::new(remembered as usize), names: HashMap::new() }))
+    }
+
+    fn add_port(&self, config: PortConfig) -> Result<u32, String> {
+        let ifac = match &config.ifac {
+            Some(s) => Some(
+                Ifac::new(s.network_name.as_deref(), s.passphrase.as_deref(), s.size as usize)
+                    .map_err(|e| format!("{}: {e}", config.name))?,
+            ),
+            None => None,
+        };
+        let framing = match config.framing {
+            PortFraming::Hdlc => Framing::Hdlc,
+            PortFraming::Kiss => Framing::Kiss,
+            PortFraming::Datagram => Framing::Datagram,
+        };
+        let mut state = self.0.borrow_mut();
+        let id = state.relay.add_port(relay::PortConfig { framing, hw_mtu: config.hw_mtu as usize, ifac });
+        state.names.insert(id, config.name);
+        Ok(id)
+    }
+
+    fn remove_port(&self, port: u32) -> bool {
+        let mut state = self.0.borrow_mut();
+        state.names.remove(&port);
+        state.relay.remove_port(port)
+    }
+
+    fn reset_port(&self, port: u32) {
+        self.0.borrow_mut().relay.reset_port(port);
+    }
+
+    fn receive(&self, port: u32, data: Vec<u8>) -> Outcome {
+        let mut state = self.0.borrow_mut();
+        let mut outcome = relay::Outcome::default();
+        state.relay.receive(port, &data, &mut outcome);
+        let name = state.names.get(&port).map_or("", String::as_str);
+        to_wit(outcome, name)
+    }
+
+    fn broadcast(&self, packet: Vec<u8>) -> Outcome {
+        let mut outcome = relay::Outcome::default();
+        self.0.borrow_mut().relay.broadcast(&packet, &mut outcome);
+        to_wit(outcome, "")
+    }
+}
+
+fn to_wit(outcome: relay::Outcome, name: &str) -> Outcome {
+    Outcome {
+        transmit: outcome.transmit.into_iter().map(|(port, data)| Transmission { port, data }).collect(),
+        relayed: outcome.relayed,
+        heard: outcome.heard.iter().map(|h| heard_to_wit(h, name)).collect(),
+        dropped: outcome
+            .dropped
+            .into_iter()
+            .map(|(port, drop)| Dropped { port, reason: reason(&drop), detail: drop.to_string() })
+            .collect(),
+    }
+}
+
+impl Guest for Component {
+    type Bridge = BridgeResource;
+}

@@ -1,0 +1,259 @@
+//! `gateway.toml`: what the gateway listens on, connects to, and announces.
+//! Every interface setting is named as in an RNS config where RNS has one.
+
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The whole file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The gateway's name: in logs, and the default announce app_data.
+    #[serde(default = "default_name")]
+    pub name: String,
+    /// Where the identity and `nodes.db` live.
+    pub data_dir: PathBuf,
+    /// The gateway's own announce.
+    #[serde(default)]
+    pub announce: AnnounceConfig,
+    /// The local status endpoint.
+    #[serde(default)]
+    pub status: StatusConfig,
+    /// Memory and queue bounds.
+    #[serde(default)]
+    pub limits: LimitsConfig,
+    /// The interfaces, bridged to each other.
+    #[serde(rename = "interface", default)]
+    pub interfaces: Vec<InterfaceConfig>,
+}
+
+/// The gateway's announce.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AnnounceConfig {
+    /// Seconds between announces (0: only when an interface comes up).
+    pub interval_secs: u64,
+    /// RNS app name of the gateway's destination.
+    pub app_name: String,
+    /// Its aspects.
+    pub aspects: Vec<String>,
+    /// app_data as text; default `styrene:<name>:<version>:gateway`, which
+    /// styrened lists as a Styrene node.
+    pub app_data: Option<String>,
+}
+
+impl Default for AnnounceConfig {
+    fn default() -> Self {
+        AnnounceConfig {
+            interval_secs: 1800,
+            app_name: "styrene".into(),
+            aspects: vec!["gateway".into()],
+            app_data: None,
+        }
+    }
+}
+
+/// The status endpoint.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StatusConfig {
+    /// Address to serve on; keep it on localhost.
+    pub listen: Option<SocketAddr>,
+    /// A directory served at `/diag/` (the browser diagnostics page).
+    pub diag_dir: Option<PathBuf>,
+}
+
+impl Default for StatusConfig {
+    fn default() -> Self {
+        StatusConfig { listen: Some(SocketAddr::from(([127, 0, 0, 1], 4280))), diag_dir: None }
+    }
+}
+
+/// Bounds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Bytes queued per outgoing port before the oldest frames are dropped.
+    pub queue_bytes: usize,
+    /// Packet hashes remembered (twice this at most) to drop duplicates.
+    pub remembered_packets: u32,
+    /// The component's memory cap in MiB.
+    pub memory_mib: usize,
+    /// Longest a component call may run, in milliseconds.
+    pub call_deadline_ms: u64,
+    /// Clients a TCP server interface accepts at once.
+    pub max_clients: usize,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            queue_bytes: 256 * 1024,
+            remembered_packets: 32 * 1024,
+            memory_mib: 48,
+            call_deadline_ms: 1000,
+            max_clients: 32,
+        }
+    }
+}
+
+/// What kind of interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Connects out, like RNS's `TCPClientInterface`; reconnects.
+    TcpClient,
+    /// Accepts clients, like RNS's `TCPServerInterface`; each client is a port.
+    TcpServer,
+    /// Datagrams, like RNS's `UDPInterface`.
+    Udp,
+    /// A serial port to a KISS TNC or RNode in KISS mode, like RNS's `KISSInterface`.
+    Serial,
+}
+
+/// Framing on a stream interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Framing {
+    /// RNS's TCP default.
+    Hdlc,
+    /// KISS (serial default; TCP with RNS's `kiss_framing = yes`).
+    Kiss,
+}
+
+/// One interface.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InterfaceConfig {
+    /// A name for logs, status and the node store's `discovered_via`.
+    pub name: String,
+    /// What kind.
+    #[serde(rename = "type")]
+    pub kind: Kind,
+    /// `tcp_client`: where to connect (`host:port`).
+    pub target: Option<String>,
+    /// `tcp_server`, `udp`: where to listen.
+    pub listen: Option<SocketAddr>,
+    /// `udp`: where to send (a broadcast address works).
+    pub forward: Option<SocketAddr>,
+    /// `serial`: the device, e.g. `/dev/ttyUSB0`.
+    pub device: Option<PathBuf>,
+    /// `serial`: baud rate.
+    #[serde(default = "default_baud")]
+    pub baud: u32,
+    /// Stream framing (default: HDLC on TCP, KISS on serial).
+    pub framing: Option<Framing>,
+    /// RNS hardware MTU (default: RNS's for the kind).
+    pub hw_mtu: Option<u32>,
+    /// IFAC network name.
+    pub network_name: Option<String>,
+    /// IFAC passphrase.
+    pub passphrase: Option<String>,
+    /// IFAC size in bits, as in RNS (default: 128 on TCP and UDP, 64 on serial).
+    pub ifac_size: Option<u32>,
+    /// First reconnect delay in milliseconds (doubles up to `reconnect_max_ms`).
+    #[serde(default = "default_reconnect_min")]
+    pub reconnect_min_ms: u64,
+    /// Longest reconnect delay in milliseconds.
+    #[serde(default = "default_reconnect_max")]
+    pub reconnect_max_ms: u64,
+}
+
+fn default_name() -> String {
+    "styrene-gateway".into()
+}
+fn default_baud() -> u32 {
+    115_200
+}
+fn default_reconnect_min() -> u64 {
+    1000
+}
+fn default_reconnect_max() -> u64 {
+    30_000
+}
+
+impl InterfaceConfig {
+    /// The framing used on the wire.
+    pub fn framing(&self) -> Framing {
+        self.framing.unwrap_or(if self.kind == Kind::Serial { Framing::Kiss } else { Framing::Hdlc })
+    }
+
+    /// RNS's hardware MTU for this interface: TCP settles on 16384 (its
+    /// bitrate guess), UDP 1064, KISS and serial 564.
+    pub fn hw_mtu(&self) -> u32 {
+        self.hw_mtu.unwrap_or(match self.kind {
+            Kind::TcpClient | Kind::TcpServer => 16384,
+            Kind::Udp => 1064,
+            Kind::Serial => 564,
+        })
+    }
+
+    /// IFAC size in bytes, if IFAC is on. RNS ignores the literal strings
+    /// `""` and `"None"` for name and passphrase, and sizes under 8 bits.
+    pub fn ifac(&self) -> Option<(Option<String>, Option<String>, u32)> {
+        let set = |v: &Option<String>| v.clone().filter(|s| !s.is_empty() && s != "None");
+        let (name, pass) = (set(&self.network_name), set(&self.passphrase));
+        if name.is_none() && pass.is_none() {
+            return None;
+        }
+        let default_bytes = if matches!(self.kind, Kind::Serial) { 8 } else { 16 };
+        let bytes = self.ifac_size.filter(|&bits| bits >= 8).map_or(default_bytes, |bits| bits / 8);
+        Some((name, pass, bytes))
+    }
+
+    /// Reconnect delays.
+    pub fn backoff(&self) -> (Duration, Duration) {
+        let min = Duration::from_millis(self.reconnect_min_ms.max(10));
+        (min, Duration::from_millis(self.reconnect_max_ms).max(min))
+    }
+}
+
+impl Config {
+    /// Reads and checks a config file.
+    pub fn load(path: &std::path::Path) -> Result<Config, String> {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let config: Config = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Refuses settings the gateway cannot run with, naming the interface.
+    pub fn check(&self) -> Result<(), String> {
+        if self.interfaces.is_empty() {
+            return Err("no [[interface]] configured".into());
+        }
+        let mut names = std::collections::HashSet::new();
+        for i in &self.interfaces {
+            if !names.insert(i.name.as_str()) {
+                return Err(format!("interface name {:?} is used twice", i.name));
+            }
+            let missing = |what: &str| Err(format!("interface {:?} ({:?}) needs `{what}`", i.name, i.kind));
+            match i.kind {
+                Kind::TcpClient if i.target.is_none() => return missing("target"),
+                Kind::TcpServer if i.listen.is_none() => return missing("listen"),
+                Kind::Udp if i.listen.is_none() || i.forward.is_none() => {
+                    return missing("listen and forward");
+                }
+                Kind::Serial if i.device.is_none() => return missing("device"),
+                _ => {}
+            }
+            if i.hw_mtu() < 500 {
+                return Err(format!("interface {:?}: hw_mtu must be at least RNS's MTU of 500", i.name));
+            }
+            if let Some((_, _, bytes)) = i.ifac()
+                && !(1..=64).contains(&bytes)
+            {
+                return Err(format!("interface {:?}: ifac_size must be 8 to 512 bits", i.name));
+            }
+        }
+        for part in std::iter::once(&self.announce.app_name).chain(&self.announce.aspects) {
+            if part.contains('.') || part.is_empty() {
+                return Err(format!("announce name part {part:?}: RNS names can't be empty or contain dots"));
+            }
+        }
+        Ok(())
+    }
+}

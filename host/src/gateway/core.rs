@@ -1,0 +1,464 @@
+//! The relay thread: the one owner of the component instance. Interface
+//! threads send it the bytes they read; it hands them to the component's
+//! bridge and queues what comes back on the ports' outboxes. It also records
+//! announced nodes in the node store and sends the gateway's own announce.
+//!
+//! If the component traps (a bug, or memory or time running out on some
+//! input), the instance has already been replaced by [`Styrene`]; the relay
+//! rebuilds its bridge, store and identity on the fresh one and carries on
+//! with the next frame.
+
+use super::config::{AnnounceConfig, Framing, InterfaceConfig, Kind};
+use super::outbox::Outbox;
+use super::registry::Shared;
+use crate::bindings::exports::styrene::core::gateway::{
+    DropReason, IfacSettings, Outcome, PortConfig, PortFraming,
+};
+use crate::bindings::exports::styrene::core::nodes::NodeQuery;
+use crate::{HostError, Runtime, Styrene};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+use wasmtime::component::ResourceAny;
+use zeroize::Zeroizing;
+
+/// A port as the host numbers it (stable across component restarts).
+pub type HostPort = u64;
+
+/// What interface threads and the status endpoint ask of the relay.
+pub enum Event {
+    /// A connection is up: give it a port.
+    Up { link: usize, peer: String, outbox: Arc<Outbox>, reply: Sender<HostPort> },
+    /// A connection is gone.
+    Down { port: HostPort },
+    /// Bytes read (a whole datagram on UDP).
+    Data { port: HostPort, bytes: Vec<u8> },
+    /// A serial port fell silent: forget its partial frame, as RNS does.
+    Idle { port: HostPort },
+    /// The node list, as JSON.
+    Nodes { reply: Sender<Result<String, String>> },
+}
+
+/// The relay's settings.
+pub struct Settings {
+    /// The gateway's name.
+    pub name: String,
+    /// Identity and node store directory.
+    pub data_dir: PathBuf,
+    /// The configured interfaces.
+    pub links: Vec<InterfaceConfig>,
+    /// The gateway's announce.
+    pub announce: AnnounceConfig,
+    /// Packet hashes remembered for duplicate suppression.
+    pub remembered: u32,
+}
+
+/// The identity file in the data directory: RNS's 64-byte private key format.
+pub const IDENTITY_FILE: &str = "identity";
+/// The node store in the data directory, as styrened names it.
+pub const DB_FILE: &str = "nodes.db";
+/// Own announces are at least this far apart.
+const MIN_ANNOUNCE_GAP: Duration = Duration::from_secs(5);
+
+struct Port {
+    link: usize,
+    outbox: Arc<Outbox>,
+    component_id: u32,
+    config: PortConfig,
+}
+
+struct Handles {
+    bridge: ResourceAny,
+    store: ResourceAny,
+    identity: ResourceAny,
+}
+
+struct Relay<'r> {
+    styrene: Styrene<'r>,
+    handles: Handles,
+    private_key: Zeroizing<Vec<u8>>,
+    settings: Settings,
+    ports: HashMap<HostPort, Port>,
+    by_component: HashMap<u32, HostPort>,
+    next_port: HostPort,
+    registry: Shared,
+}
+
+/// Runs the relay until `shutdown` is set or every sender is gone.
+pub fn run(
+    runtime: &Runtime,
+    settings: Settings,
+    registry: Shared,
+    events: Receiver<Event>,
+    shutdown: &AtomicBool,
+) -> Result<(), String> {
+    let mut styrene = runtime.instantiate_with_dir(&settings.data_dir).map_err(|e| format!("{e:#}"))?;
+    let private_key = load_or_create_identity(&mut styrene, &settings.data_dir)?;
+    let handles = open(&mut styrene, &private_key, &settings)?;
+    let mut relay = Relay {
+        styrene,
+        handles,
+        private_key,
+        settings,
+        ports: HashMap::new(),
+        by_component: HashMap::new(),
+        next_port: 1,
+        registry,
+    };
+    relay.publish_identity()?;
+    let interval = Duration::from_secs(relay.settings.announce.interval_secs);
+    let mut next_announce = Instant::now() + Duration::from_secs(2);
+    let mut last_announce: Option<Instant> = None;
+    while !shutdown.load(Ordering::Relaxed) {
+        let wait = next_announce.saturating_duration_since(Instant::now()).min(Duration::from_millis(250));
+        match events.recv_timeout(wait) {
+            Ok(Event::Up { link, peer, outbox, reply }) => {
+                let port = relay.port_up(link, &peer, outbox);
+                let _ = reply.send(port);
+                // a new neighbour learns of the gateway soon, not in half an hour
+                next_announce = next_announce.min(Instant::now() + Duration::from_secs(1));
+            }
+            Ok(Event::Down { port }) => relay.port_down(port),
+            Ok(Event::Data { port, bytes }) => relay.receive(port, bytes),
+            Ok(Event::Idle { port }) => relay.idle(port),
+            Ok(Event::Nodes { reply }) => {
+                let _ = reply.send(relay.nodes_json());
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        let now = Instant::now();
+        if now >= next_announce {
+            if last_announce.is_some_and(|t| now < t + MIN_ANNOUNCE_GAP) {
+                next_announce = last_announce.unwrap() + MIN_ANNOUNCE_GAP;
+            } else {
+                if !relay.ports.is_empty() {
+                    relay.announce();
+                    last_announce = Some(now);
+                }
+                next_announce =
+                    if interval.is_zero() { now + Duration::from_secs(365 * 86400) } else { now + interval };
+            }
+        }
+    }
+    relay.close();
+    Ok(())
+}
+
+/// Reads the identity file, or makes an identity and writes it with mode 0600.
+fn load_or_create_identity(
+    styrene: &mut Styrene<'_>,
+    dir: &std::path::Path,
+) -> Result<Zeroizing<Vec<u8>>, String> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let path = dir.join(IDENTITY_FILE);
+    match std::fs::read(&path) {
+        Ok(bytes) => {
+            let mode = std::fs::metadata(&path).map(|m| m.permissions().mode() & 0o777).unwrap_or(0);
+            if mode & 0o077 != 0 {
+                tracing::warn!(path = %path.display(), mode = format!("{mode:o}"), "identity file is readable by others; chmod 600 it");
+            }
+            return Ok(Zeroizing::new(bytes));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    }
+    let identity = styrene
+        .with_rns(|r, s| r.identity().call_generate(s))
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("cannot create an identity: {e:?}"))?;
+    let key = Zeroizing::new(
+        styrene.with_rns(|r, s| r.identity().call_private_key(s, identity)).map_err(|e| e.to_string())?,
+    );
+    styrene.drop_resource(identity).map_err(|e| e.to_string())?;
+    let temp = dir.join(".identity.new");
+    let _ = std::fs::remove_file(&temp);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&temp)
+        .map_err(|e| format!("cannot write {}: {e}", temp.display()))?;
+    std::io::Write::write_all(&mut file, &key).and_then(|()| file.sync_all()).map_err(|e| e.to_string())?;
+    std::fs::rename(&temp, &path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    tracing::info!(path = %path.display(), "created the gateway identity");
+    Ok(key)
+}
+
+/// The bridge, the node store and the identity on a (fresh) instance.
+fn open(styrene: &mut Styrene<'_>, private_key: &[u8], settings: &Settings) -> Result<Handles, String> {
+    let bridge = styrene
+        .with_gateway(|g, s| g.bridge().call_constructor(s, settings.remembered))
+        .map_err(|e| e.to_string())?;
+    let store = styrene
+        .with_nodes(|n, s| n.node_store().call_open(s, DB_FILE))
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("cannot open {}: {e:?}", settings.data_dir.join(DB_FILE).display()))?;
+    let identity = styrene
+        .with_rns(|r, s| r.identity().call_from_private_key(s, private_key))
+        .map_err(|e| e.to_string())?
+        .map_err(|e| {
+            format!("{} is not an RNS identity: {e:?}", settings.data_dir.join(IDENTITY_FILE).display())
+        })?;
+    Ok(Handles { bridge, store, identity })
+}
+
+/// The WIT port settings of an interface.
+fn port_config(link: &InterfaceConfig, peer: &str) -> PortConfig {
+    PortConfig {
+        name: if peer.is_empty() { link.name.clone() } else { format!("{}/{peer}", link.name) },
+        framing: match (link.kind, link.framing()) {
+            (Kind::Udp, _) => PortFraming::Datagram,
+            (_, Framing::Hdlc) => PortFraming::Hdlc,
+            (_, Framing::Kiss) => PortFraming::Kiss,
+        },
+        hw_mtu: link.hw_mtu(),
+        ifac: link.ifac().map(|(network_name, passphrase, size)| IfacSettings {
+            network_name,
+            passphrase,
+            size,
+        }),
+    }
+}
+
+/// The WIT name of a drop reason, as the status endpoint reports it.
+pub fn reason_name(reason: DropReason) -> &'static str {
+    match reason {
+        DropReason::BadLength => "bad-length",
+        DropReason::IfacMissing => "ifac-missing",
+        DropReason::IfacUnexpected => "ifac-unexpected",
+        DropReason::IfacTooShort => "ifac-too-short",
+        DropReason::IfacInvalid => "ifac-invalid",
+        DropReason::Malformed => "malformed",
+        DropReason::HopLimit => "hop-limit",
+        DropReason::Duplicate => "duplicate",
+        DropReason::AnnounceSignature => "announce-signature",
+        DropReason::AnnounceDestination => "announce-destination",
+        DropReason::AnnounceMalformed => "announce-malformed",
+        DropReason::TooLarge => "too-large",
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Relay<'_> {
+    fn count_call(&self, n: u64) {
+        self.registry.lock().expect("registry").component_calls += n;
+    }
+
+    /// After a trap: the instance is fresh, so every handle is rebuilt and
+    /// every port added again.
+    fn recover(&mut self, error: &HostError) {
+        tracing::error!(error = %error, "the component trapped; continuing on a fresh instance");
+        self.registry.lock().expect("registry").recoveries += 1;
+        match open(&mut self.styrene, &self.private_key, &self.settings) {
+            Ok(handles) => self.handles = handles,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot reopen after a trap");
+                return;
+            }
+        }
+        self.by_component.clear();
+        let bridge = self.handles.bridge;
+        for (&host_port, port) in &mut self.ports {
+            match self.styrene.with_gateway(|g, s| g.bridge().call_add_port(s, bridge, &port.config)) {
+                Ok(Ok(id)) => {
+                    port.component_id = id;
+                    self.by_component.insert(id, host_port);
+                }
+                other => {
+                    tracing::error!(port = %port.config.name, result = ?other.map(|_| ()), "cannot re-add port")
+                }
+            }
+        }
+    }
+
+    fn publish_identity(&mut self) -> Result<(), String> {
+        let identity = self.handles.identity;
+        let (app, aspects) =
+            (self.settings.announce.app_name.clone(), self.settings.announce.aspects.clone());
+        let hash =
+            self.styrene.with_rns(|r, s| r.identity().call_hash(s, identity)).map_err(|e| e.to_string())?;
+        let destination = self
+            .styrene
+            .with_rns(|r, s| r.identity().call_destination_hash(s, identity, &app, &aspects))
+            .map_err(|e| e.to_string())?
+            .map_err(|e| format!("{e:?}"))?;
+        let mut registry = self.registry.lock().expect("registry");
+        registry.identity_hash = hex(&hash);
+        registry.destination_hash = hex(&destination);
+        tracing::info!(identity = %registry.identity_hash, destination = %registry.destination_hash,
+            name = %format!("{app}.{}", aspects.join(".")), "gateway destination");
+        Ok(())
+    }
+
+    fn port_up(&mut self, link: usize, peer: &str, outbox: Arc<Outbox>) -> HostPort {
+        let config = port_config(&self.settings.links[link], peer);
+        let host_port = self.next_port;
+        self.next_port += 1;
+        let bridge = self.handles.bridge;
+        let component_id =
+            match self.styrene.with_gateway(|g, s| g.bridge().call_add_port(s, bridge, &config)) {
+                Ok(Ok(id)) => id,
+                Ok(Err(e)) => {
+                    // the config check makes this unreachable for valid settings
+                    tracing::error!(port = %config.name, error = %e, "port refused");
+                    outbox.close();
+                    return host_port;
+                }
+                Err(e) => {
+                    self.recover(&e);
+                    return self.port_up(link, peer, outbox);
+                }
+            };
+        self.count_call(1);
+        tracing::info!(port = %config.name, "port up");
+        {
+            let mut registry = self.registry.lock().expect("registry");
+            registry.links[link].outboxes.push((config.name.clone(), outbox.clone()));
+        }
+        self.by_component.insert(component_id, host_port);
+        self.ports.insert(host_port, Port { link, outbox, component_id, config });
+        host_port
+    }
+
+    fn port_down(&mut self, host_port: HostPort) {
+        let Some(port) = self.ports.remove(&host_port) else { return };
+        self.by_component.remove(&port.component_id);
+        let bridge = self.handles.bridge;
+        let id = port.component_id;
+        if let Err(e) = self.styrene.with_gateway(|g, s| g.bridge().call_remove_port(s, bridge, id)) {
+            self.recover(&e);
+        }
+        port.outbox.close();
+        self.registry.lock().expect("registry").links[port.link].retire(&port.outbox);
+        tracing::info!(port = %port.config.name, "port down");
+    }
+
+    fn idle(&mut self, host_port: HostPort) {
+        let Some(port) = self.ports.get(&host_port) else { return };
+        let (bridge, id) = (self.handles.bridge, port.component_id);
+        if let Err(e) = self.styrene.with_gateway(|g, s| g.bridge().call_reset_port(s, bridge, id)) {
+            self.recover(&e);
+        }
+    }
+
+    fn receive(&mut self, host_port: HostPort, bytes: Vec<u8>) {
+        let Some(port) = self.ports.get(&host_port) else { return };
+        let (bridge, id, link) = (self.handles.bridge, port.component_id, port.link);
+        let len = bytes.len() as u64;
+        let outcome = match self.styrene.with_gateway(|g, s| g.bridge().call_receive(s, bridge, id, &bytes)) {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                tracing::warn!(port = %port.config.name, bytes = len, "input made the component trap; dropped");
+                self.recover(&e);
+                let mut registry = self.registry.lock().expect("registry");
+                *registry.links[link].counters.dropped.entry("trap".into()).or_default() += 1;
+                return;
+            }
+        };
+        {
+            let mut registry = self.registry.lock().expect("registry");
+            registry.component_calls += 1;
+            registry.relayed += u64::from(outcome.relayed);
+            let counters = &mut registry.links[link].counters;
+            counters.rx_bytes += len;
+            counters.rx_frames += u64::from(outcome.relayed);
+            counters.announces += outcome.heard.len() as u64;
+        }
+        self.apply(outcome);
+    }
+
+    fn apply(&mut self, outcome: Outcome) {
+        for t in outcome.transmit {
+            if let Some(port) = self.by_component.get(&t.port).and_then(|p| self.ports.get(p)) {
+                port.outbox.push(t.data);
+            }
+        }
+        if !outcome.dropped.is_empty() {
+            let mut registry = self.registry.lock().expect("registry");
+            for d in &outcome.dropped {
+                let Some(port) = self.by_component.get(&d.port).and_then(|p| self.ports.get(p)) else {
+                    continue;
+                };
+                *registry.links[port.link]
+                    .counters
+                    .dropped
+                    .entry(reason_name(d.reason).into())
+                    .or_default() += 1;
+                tracing::debug!(port = %port.config.name, reason = reason_name(d.reason), detail = %d.detail, "frame dropped");
+            }
+        }
+        let store = self.handles.store;
+        for heard in outcome.heard {
+            match self.styrene.with_nodes(|n, s| n.node_store().call_record_announce(s, store, &heard)) {
+                Ok(Ok(device)) => {
+                    self.registry.lock().expect("registry").nodes_recorded += 1;
+                    tracing::info!(destination = %device.destination_hash, identity = %device.identity_hash,
+                        name = %device.name, kind = ?device.device_type, hops = ?device.hops,
+                        via = ?device.discovered_via, count = device.announce_count, "node heard");
+                }
+                Ok(Err(e)) => {
+                    tracing::warn!(destination = %heard.destination_hash, error = ?e, "cannot record node")
+                }
+                Err(e) => self.recover(&e),
+            }
+        }
+    }
+
+    fn announce(&mut self) {
+        let identity = self.handles.identity;
+        let app = self.settings.announce.app_name.clone();
+        let aspects = self.settings.announce.aspects.clone();
+        let app_data = self.settings.announce.app_data.clone().unwrap_or_else(|| {
+            format!("styrene:{}:{}:gateway", self.settings.name, env!("CARGO_PKG_VERSION"))
+        });
+        let packet = match self.styrene.with_rns(|r, s| {
+            r.identity().call_announce(s, identity, &app, &aspects, Some(app_data.as_bytes()))
+        }) {
+            Ok(Ok(packet)) => packet,
+            Ok(Err(e)) => return tracing::error!(error = ?e, "cannot make the announce"),
+            Err(e) => return self.recover(&e),
+        };
+        let bridge = self.handles.bridge;
+        match self.styrene.with_gateway(|g, s| g.bridge().call_broadcast(s, bridge, &packet)) {
+            Ok(outcome) => {
+                self.count_call(2);
+                self.registry.lock().expect("registry").announces_sent += 1;
+                tracing::info!(ports = outcome.transmit.len(), "announced");
+                self.apply(outcome);
+            }
+            Err(e) => self.recover(&e),
+        }
+    }
+
+    fn nodes_json(&mut self) -> Result<String, String> {
+        let store = self.handles.store;
+        match self.styrene.with_nodes(|n, s| n.node_store().call_get_nodes_packed(s, store, &NodeQuery::All))
+        {
+            Ok(Ok(json)) => Ok(json),
+            Ok(Err(e)) => Err(format!("{e:?}")),
+            Err(e) => {
+                self.recover(&e);
+                Err(e.to_string())
+            }
+        }
+    }
+
+    /// Closes the node store (checkpointing it back to styrened's journal mode).
+    fn close(mut self) {
+        for (_, port) in self.ports.drain() {
+            port.outbox.close();
+        }
+        let store = self.handles.store;
+        if let Err(e) = self.styrene.drop_resource(store) {
+            tracing::error!(error = %e, "closing the node store failed");
+        }
+        tracing::info!("relay stopped");
+    }
+}
