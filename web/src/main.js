@@ -43,7 +43,7 @@ async function main() {
   aboutPanel(document.getElementById("about"), api);
   banner.hidden = true;
   for (const button of document.querySelectorAll("[data-needs-component]")) button.disabled = false;
-  performance.mark("styrene-ready");
+  performance.mark("styrene-ready", { detail: { loadMs: api.loadMs } });
   document.body.dataset.ready = "true";
 }
 
