@@ -132,6 +132,8 @@ export function storePanel(root, api, context) {
         add(result.ok);
       }
     } else if (PREFIX.test(q)) {
+      const all = api.call(() => store.getAllNodes());
+      if (failed(all, "list")) return;
       for (const [label, lookup] of [
         ["destination", (s) => s.getIdentityForDestination(q)],
         ["LXMF destination", (s) => s.getIdentityForLxmfDestination(q)],
@@ -141,15 +143,12 @@ export function storePanel(root, api, context) {
         const outcome = result.ok;
         if (outcome.tag === "found") {
           lines.push(`${label} prefix → identity ${outcome.val}`);
-          const all = api.call(() => store.getAllNodes());
-          if (failed(all, "list")) return;
           for (const node of all.ok) if (node.identityHash === outcome.val) add(node);
         } else if (outcome.tag === "ambiguous") {
           lines.push(`${label} prefix is ambiguous: ${outcome.val} nodes match, type more of it`);
         }
       }
-      const all = api.call(() => store.getAllNodes());
-      if (failed(all, "list")) return;
+      // the WIT has no identity-prefix lookup: identities are matched here
       const lower = q.toLowerCase();
       const byIdentity = all.ok.filter((n) => n.identityHash.toLowerCase().startsWith(lower));
       if (byIdentity.length) lines.push(`identity prefix: ${byIdentity.length} node(s)`);
