@@ -26,6 +26,7 @@ test: build vectors-check
     cargo test --profile native --workspace --exclude styrene
     cargo test --target wasm32-wasip2 -p styrene
     {{python}} -m pytest python-host/tests
+    {{just_executable()}} web-test
     {{just_executable()}} fuzz 10
 
 # coverage-guided fuzzing (cargo fuzz, nightly) of every decoder, SECONDS per target,
@@ -84,6 +85,24 @@ vectors-check:
         fi
     done
 
+# the browser diagnostics page (web/dist), served on http://127.0.0.1:PORT/
+web PORT="8090": build web-build
+    node web/serve.mjs --port {{PORT}}
+
+# web/dist: jco transpile of dist/styrene.wasm and the app bundled by esbuild (no server)
+web-build:
+    @test -d web/node_modules || { echo "web/node_modules is missing: run scripts/bootstrap" >&2; exit 1; }
+    node web/build.mjs
+
+# the page in Debian's chromium (headless, driven by playwright-core), with fixtures made by styrened
+web-test: build web-build
+    {{python}} web/test/make_fixtures.py target/web-test/fixtures
+    FIXTURES={{justfile_directory()}}/target/web-test/fixtures node --test web/test/
+
+# the page's download sizes and its cold load-to-interactive time in chromium
+web-bench: build web-build
+    node web/bench.mjs
+
 # the pure-Python wheel that carries styrene.wasm
 wheel: build
     {{python}} -m pip wheel --no-deps --no-build-isolation -w dist python-host
@@ -93,5 +112,5 @@ lint:
     cargo fmt --all --check
     cargo clippy --profile native --workspace --exclude styrene --all-targets -- -D warnings
     cargo clippy --target wasm32-wasip2 -p styrene --all-targets -- -D warnings
-    {{python}} -m ruff check python-host scripts tests fuzz
-    {{python}} -m ruff format --check python-host scripts tests fuzz
+    {{python}} -m ruff check python-host scripts tests fuzz web/test
+    {{python}} -m ruff format --check python-host scripts tests fuzz web/test

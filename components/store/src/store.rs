@@ -216,6 +216,36 @@ impl NodeStore {
         Self::prepare(Connection::open_in_memory()?)
     }
 
+    /// A store in memory that starts as a copy of a database image: the bytes
+    /// of a `nodes.db` file, e.g. one a browser page was given. It is checked
+    /// and brought to styrened's schema exactly as `open` checks a file: bytes
+    /// that are not SQLite, a damaged image or a foreign `nodes` table are
+    /// refused. An empty image is a new, empty store. Changes stay in memory;
+    /// `export_image` returns the result.
+    ///
+    /// An image of a database in WAL mode holds only what was checkpointed
+    /// into the main file (its `-wal` file is not part of it); it is opened
+    /// in rollback-journal mode, as SQLite's in-memory databases cannot use a log.
+    pub fn open_image(image: &[u8]) -> Result<Self, StoreError> {
+        let mut conn = Connection::open_in_memory()?;
+        if !image.is_empty() {
+            check_header(image).map_err(|why| StoreError::NotADatabase(format!("the image {why}")))?;
+            let mut image = image.to_vec();
+            set_rollback_journal(&mut image);
+            conn.deserialize_read_exact(rusqlite::MAIN_DB, image.as_slice(), image.len(), false)?;
+        }
+        Self::prepare(conn)
+    }
+
+    /// The whole database as one image, the bytes a `nodes.db` file with the
+    /// same content would hold, in rollback-journal mode (styrened's): a store
+    /// opened with `open_image` or `open`, exported, opens anywhere SQLite does.
+    pub fn export_image(&self) -> Result<Vec<u8>, StoreError> {
+        let mut image = self.conn.serialize(rusqlite::MAIN_DB)?.to_vec();
+        set_rollback_journal(&mut image);
+        Ok(image)
+    }
+
     fn prepare(conn: Connection) -> Result<Self, StoreError> {
         // Exclusive locking mode, set before the first read: the store is the
         // file's only user while it is open. It keeps the page cache between
@@ -615,12 +645,26 @@ fn check_file(path: &Path) -> Result<(), StoreError> {
     };
     let mut head = Vec::with_capacity(100);
     file.by_ref().take(100).read_to_end(&mut head).map_err(|e| StoreError::Io(e.to_string()))?;
-    match head.len() {
-        0 => Ok(()), // an empty file is a new database to SQLite too
-        n if n < 100 || !head.starts_with(SQLITE_MAGIC) => {
-            Err(StoreError::NotADatabase(format!("{} does not start with an SQLite header", path.display())))
-        }
-        _ => Ok(()),
+    if head.is_empty() {
+        return Ok(()); // an empty file is a new database to SQLite too
+    }
+    check_header(&head).map_err(|why| StoreError::NotADatabase(format!("{} {why}", path.display())))
+}
+
+/// The first bytes of a database must be a whole 100-byte SQLite header.
+fn check_header(head: &[u8]) -> Result<(), &'static str> {
+    if head.len() < 100 || !head.starts_with(SQLITE_MAGIC) {
+        return Err("does not start with an SQLite header");
+    }
+    Ok(())
+}
+
+/// Marks an image's header as rollback-journal mode (file format bytes 18
+/// and 19: 1 = rollback journal, 2 = WAL) where it says WAL.
+fn set_rollback_journal(image: &mut [u8]) {
+    if image.len() >= 100 && image[18] == 2 && image[19] == 2 {
+        image[18] = 1;
+        image[19] = 1;
     }
 }
 

@@ -225,12 +225,25 @@ fn devices(result: Result<Vec<domain::MeshDevice>, store::StoreError>) -> Stored
 /// The `node-store` resource: one SQLite connection inside the component.
 pub struct StoreResource(store::NodeStore);
 
+impl StoreResource {
+    /// The store behind `open-image`: SQLite's in-memory database, filled from the image.
+    fn from_image(image: &[u8]) -> Stored<Self> {
+        Ok(StoreResource(store::NodeStore::open_image(image)?))
+    }
+}
+
 impl GuestNodeStore for StoreResource {
     fn open(path: String) -> Stored<NodeStore> {
         Ok(NodeStore::new(StoreResource(store::NodeStore::open(std::path::Path::new(&path))?)))
     }
     fn open_in_memory() -> Stored<NodeStore> {
         Ok(NodeStore::new(StoreResource(store::NodeStore::open_in_memory()?)))
+    }
+    fn open_image(image: Vec<u8>) -> Stored<NodeStore> {
+        Ok(NodeStore::new(StoreResource::from_image(&image)?))
+    }
+    fn export_image(&self) -> Stored<Vec<u8>> {
+        Ok(self.0.export_image()?)
     }
     fn save_node(&self, device: MeshDevice) -> Stored<SaveOutcome> {
         Ok(self.0.save_node(&device_from_wit(device))?.into())
@@ -387,5 +400,54 @@ impl Guest for Component {
 
     fn last_seen_display(last_announce: f64, now: f64) -> String {
         domain::last_seen_display(last_announce, now)
+    }
+}
+
+/// Inside wasmtime: a database image goes into SQLite's in-memory database and
+/// comes back out, with no filesystem involved, and bad images get their
+/// typed error (the browser page's node store works this way).
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn styrene_device(destination: &str, identity: &str) -> MeshDevice {
+        let mut device = Component::create_mesh_device(destination.into(), identity.into(), None, 1, None);
+        device.device_type = DeviceType::StyreneNode;
+        device.short_name = Some("relay".into());
+        device
+    }
+
+    #[test]
+    fn an_image_round_trips_inside_wasm() {
+        let empty = StoreResource::from_image(&[]).unwrap();
+        assert!(empty.get_all_nodes().unwrap().is_empty());
+        let saved = empty.save_node(styrene_device(&"ab".repeat(16), &"12".repeat(16))).unwrap();
+        assert!(matches!(saved, SaveOutcome::Saved));
+        let image = empty.export_image().unwrap();
+        assert!(image.starts_with(b"SQLite format 3\0"));
+
+        let reopened = StoreResource::from_image(&image).unwrap();
+        let found = reopened.get_identity_for_destination("abababab".into()).unwrap();
+        assert!(matches!(found, IdentityLookup::Found(identity) if identity == "12".repeat(16)));
+        let node = reopened.get_node_by_destination("ab".repeat(16)).unwrap().unwrap();
+        assert_eq!(node.short_name.as_deref(), Some("relay"));
+        assert!(matches!(node.device_type, DeviceType::StyreneNode));
+        assert!(reopened.integrity_ok().unwrap());
+        // the image was copied: changing the reopened store leaves it as it was
+        assert!(reopened.delete_node("ab".repeat(16)).unwrap());
+        assert_eq!(StoreResource::from_image(&image).unwrap().get_all_nodes().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn bad_images_are_typed_errors_inside_wasm() {
+        let text = b"plain text that is not an SQLite database at all, padded past one header..".repeat(2);
+        assert!(matches!(StoreResource::from_image(&text).err(), Some(StoreError::NotADatabase(_))));
+        let store = StoreResource::from_image(&[]).unwrap();
+        for i in 0..100 {
+            store.save_node(styrene_device(&format!("{i:032x}"), &"12".repeat(16))).unwrap();
+        }
+        let image = store.export_image().unwrap();
+        let cut = StoreResource::from_image(&image[..image.len() / 2]).err();
+        assert!(matches!(cut, Some(StoreError::Corrupt(_))), "{cut:?}");
     }
 }
