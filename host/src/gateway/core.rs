@@ -14,7 +14,6 @@ use super::registry::Shared;
 use crate::bindings::exports::styrene::core::gateway::{
     DropReason, IfacSettings, Outcome, PortConfig, PortFraming,
 };
-use crate::bindings::exports::styrene::core::nodes::NodeQuery;
 use crate::{HostError, Runtime, Styrene};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -437,17 +436,44 @@ impl Relay<'_> {
         }
     }
 
+    /// Every node, newest announce first, as JSON objects with styrened's field names.
     fn nodes_json(&mut self) -> Result<String, String> {
         let store = self.handles.store;
-        match self.styrene.with_nodes(|n, s| n.node_store().call_get_nodes_packed(s, store, &NodeQuery::All))
-        {
-            Ok(Ok(json)) => Ok(json),
-            Ok(Err(e)) => Err(format!("{e:?}")),
+        let listed = self.styrene.with_nodes(|n, s| {
+            let types = n.call_device_types(&mut *s)?;
+            Ok((types, n.node_store().call_get_all_nodes(s, store)?))
+        });
+        let (types, nodes) = match listed {
+            Ok((types, Ok(nodes))) => (types, nodes),
+            Ok((_, Err(e))) => return Err(format!("{e:?}")),
             Err(e) => {
                 self.recover(&e);
-                Err(e.to_string())
+                return Err(e.to_string());
             }
-        }
+        };
+        let value_of = |t| types.iter().find(|i| i.device_type == t).map_or("unknown", |i| i.value.as_str());
+        let nodes: Vec<serde_json::Value> = nodes
+            .iter()
+            .map(|d| {
+                serde_json::json!({
+                    "destination_hash": d.destination_hash,
+                    "identity_hash": d.identity_hash,
+                    "name": d.name,
+                    "device_type": value_of(d.device_type),
+                    "last_announce": d.last_announce,
+                    "announce_count": d.announce_count,
+                    "capabilities": d.capabilities,
+                    "version": d.version,
+                    "lxmf_destination_hash": d.lxmf_destination_hash,
+                    "short_name": d.short_name,
+                    "system_fingerprint": d.system_fingerprint,
+                    "nomadnet_destination_hash": d.nomadnet_destination_hash,
+                    "discovered_via": d.discovered_via,
+                    "hops": d.hops,
+                })
+            })
+            .collect();
+        Ok(serde_json::to_string(&nodes).expect("JSON"))
     }
 
     /// Closes the node store (checkpointing it back to styrened's journal mode).

@@ -1,0 +1,223 @@
+"""Fixtures for the gateway tests: the real `styrene-gateway` binary, Reticulum
+programs on the real RNS from PyPI, and pseudo-terminal pairs standing in for
+a serial cable."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import tty
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+GATEWAY = ROOT / "target" / "native" / "styrene-gateway"
+COMPONENT = ROOT / "target" / "wasm32-wasip2" / "release" / "styrene.wasm"
+PEER = Path(__file__).with_name("rns_peer.py")
+
+
+def free_port(kind: int = socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float = 20.0, what: str = "condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return json.dumps(str(value))
+
+
+class Gateway:
+    """A `styrene-gateway run` process with a generated config."""
+
+    def __init__(self, directory: Path, interfaces: list[dict], **sections):
+        self.directory = directory
+        self.data_dir = directory / "data"
+        self.status_port = free_port()
+        directory.mkdir(parents=True, exist_ok=True)
+        lines = [f'name = "{directory.name}"', f"data_dir = {toml_value(self.data_dir)}"]
+        tables = {"status": {"listen": f"127.0.0.1:{self.status_port}"}, **sections}
+        for table, values in tables.items():
+            lines.append(f"[{table}]")
+            lines += [f"{k} = {toml_value(v)}" for k, v in values.items()]
+        for interface in interfaces:
+            lines.append("[[interface]]")
+            lines += [f"{k} = {toml_value(v)}" for k, v in interface.items()]
+        self.config = directory / "gateway.toml"
+        self.config.write_text("\n".join(lines) + "\n")
+        self.log = directory / "gateway.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> Gateway:
+        env = dict(os.environ, STYRENE_LOG="debug", STYRENE_WASM=str(COMPONENT))
+        env.setdefault("STYRENE_CACHE_DIR", str(ROOT / "target" / "styrene-cache"))
+        self.process = subprocess.Popen(
+            [GATEWAY, "run", "--config", self.config],
+            stdout=subprocess.DEVNULL,
+            stderr=self.log.open("ab"),
+            env=env,
+        )
+        wait_for(self._answers, 60, f"{self.directory.name}'s status endpoint")
+        return self
+
+    def _answers(self) -> bool:
+        if self.process.poll() is not None:
+            raise AssertionError(f"gateway exited with {self.process.returncode}:\n{self.log.read_text()}")
+        try:
+            self.status()
+            return True
+        except OSError:
+            return False
+
+    def get(self, path: str) -> bytes:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.status_port}{path}", timeout=5) as response:
+            return response.read()
+
+    def status(self) -> dict:
+        return json.loads(self.get("/status"))
+
+    def nodes(self) -> list[dict]:
+        return json.loads(self.get("/nodes"))
+
+    def interface(self, name: str) -> dict:
+        return next(i for i in self.status()["interfaces"] if i["name"] == name)
+
+    def wait_state(self, name: str, state: str, timeout: float = 20.0) -> None:
+        wait_for(lambda: self.interface(name)["state"] == state, timeout, f"{name} to be {state}")
+
+    def rss(self) -> int:
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        raise AssertionError("no VmRSS")
+
+    def stop(self) -> int:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                raise AssertionError("the gateway ignored SIGTERM") from None
+        return self.process.returncode
+
+
+class RnsPeer:
+    """A Reticulum program (tests/gateway/rns_peer.py) with a TCP server interface."""
+
+    def __init__(
+        self, directory: Path, port: int, network_name: str | None = None, passphrase: str | None = None
+    ):
+        args = [sys.executable, str(PEER), "--dir", str(directory), "--port", str(port)]
+        if network_name:
+            args += ["--network-name", network_name]
+        if passphrase:
+            args += ["--passphrase", passphrase]
+        self.port = port
+        self.stderr = (directory.parent / f"{directory.name}.log").open("ab")
+        self.process = subprocess.Popen(
+            args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, text=True, bufsize=1
+        )
+        self.identity = self._read()["identity"]
+
+    def _read(self) -> dict:
+        ready, _, _ = select.select([self.process.stdout], [], [], 60)
+        line = self.process.stdout.readline() if ready else ""
+        if not line:
+            raise AssertionError(f"RNS peer gave no answer (exit {self.process.poll()})")
+        return json.loads(line)
+
+    def call(self, **command) -> dict:
+        self.process.stdin.write(json.dumps(command) + "\n")
+        self.process.stdin.flush()
+        return self._read()
+
+    def recall(self, destination: str, timeout: float = 20.0) -> dict:
+        return wait_for(
+            lambda: (r := self.call(op="recall", destination=destination))["identity"] and r,
+            timeout,
+            f"RNS to recall {destination}",
+        )
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+class PtyLink:
+    """Two pseudo-terminals joined master to master: a null-modem cable whose
+    ends are the slave devices."""
+
+    def __init__(self):
+        self.masters, self.slaves, self.paths = [], [], []
+        for _ in range(2):
+            master, slave = os.openpty()
+            tty.setraw(slave)
+            self.masters.append(master)
+            self.slaves.append(slave)  # held open so the masters never see a hangup
+            self.paths.append(os.ttyname(slave))
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._pump, daemon=True)
+        self._thread.start()
+
+    def _pump(self) -> None:
+        a, b = self.masters
+        while not self._stop.is_set():
+            ready, _, _ = select.select([a, b], [], [], 0.1)
+            for fd in ready:
+                try:
+                    data = os.read(fd, 65536)
+                except OSError:
+                    continue
+                os.write(b if fd == a else a, data)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        for fd in self.masters + self.slaves:
+            os.close(fd)
+
+
+@pytest.fixture
+def stop_all():
+    """Stops every gateway, peer and link a test registers, even when it fails."""
+    things = []
+    yield things.append
+    for thing in reversed(things):
+        try:
+            thing.stop() if hasattr(thing, "stop") else thing.close()
+        except Exception:  # noqa: BLE001 - cleanup must reach every process
+            pass
+
+
+@pytest.fixture(scope="session", autouse=True)
+def built():
+    missing = [p for p in (GATEWAY, COMPONENT) if not p.exists()]
+    if missing:
+        pytest.fail(f"build first (just build): missing {missing}")
