@@ -212,7 +212,7 @@ def stop_all():
     for thing in reversed(things):
         try:
             thing.stop() if hasattr(thing, "stop") else thing.close()
-        except Exception:  # noqa: BLE001 - cleanup must reach every process
+        except Exception:
             pass
 
 
