@@ -21,11 +21,13 @@ build:
     cargo build --profile native -p styrene-host
     @echo "styrene.wasm: $(stat -c %s dist/styrene.wasm) bytes"
 
-# every test: Rust natively, the component inside wasmtime, the Python dual-run suite
+# every test: Rust natively, the component inside wasmtime, the Python dual-run suite,
+# the gateway against real Reticulum (RNS from PyPI), the browser page, bounded fuzzing
 test: build vectors-check
     cargo test --profile native --workspace --exclude styrene
     cargo test --target wasm32-wasip2 -p styrene
     {{python}} -m pytest python-host/tests
+    {{python}} -m pytest -p no:cacheprovider tests/gateway
     {{just_executable()}} web-test
     {{just_executable()}} fuzz 10
 
@@ -61,6 +63,8 @@ bench: build
     STYRENE_BENCH_OUT={{justfile_directory()}}/target/bench-nodes-rust.json {{python}} python-host/bench/bench_nodes.py
     STYRENE_BENCH_OUT={{justfile_directory()}}/target/bench-pqc-rust.json cargo bench --profile native -p styrene-host --bench pqc
     STYRENE_BENCH_OUT={{justfile_directory()}}/target/bench-pqc-rust.json {{python}} python-host/bench/bench_pqc.py
+    cargo bench --profile native -p styrene-host --bench gateway
+    {{just_executable()}} web-bench
 
 # regenerate the golden vectors by running styrened 0.18.0
 vectors:
