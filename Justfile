@@ -107,6 +107,19 @@ web-test: build web-build
 web-bench: build web-build
     node web/bench.mjs
 
+# the gateway for a Raspberry Pi (64-bit Raspberry Pi OS): cross-built with Debian's
+# gcc-aarch64-linux-gnu, packaged with the component, the example config and the systemd unit
+pi:
+    rustup target add aarch64-unknown-linux-gnu
+    command -v aarch64-linux-gnu-gcc >/dev/null || { echo "needs Debian's gcc-aarch64-linux-gnu (apt-get install gcc-aarch64-linux-gnu)" >&2; exit 1; }
+    cargo build --target wasm32-wasip2 --release -p styrene
+    CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc \
+        cargo build --profile native --target aarch64-unknown-linux-gnu -p styrene-host --bin styrene-gateway
+    rm -rf dist/pi && mkdir -p dist/pi
+    cp target/aarch64-unknown-linux-gnu/native/styrene-gateway {{wasm}} packaging/gateway.example.toml packaging/styrene-gateway.service packaging/install.sh dist/pi/
+    tar -C dist -czf dist/styrene-gateway-aarch64.tar.gz pi
+    @echo "dist/styrene-gateway-aarch64.tar.gz: $(stat -c %s dist/styrene-gateway-aarch64.tar.gz) bytes"
+
 # the pure-Python wheel that carries styrene.wasm
 wheel: build
     {{python}} -m pip wheel --no-deps --no-build-isolation -w dist python-host

@@ -257,3 +257,45 @@ impl Config {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_config_is_valid() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../packaging/gateway.example.toml");
+        let config = Config::load(&path).unwrap();
+        let kinds: Vec<Kind> = config.interfaces.iter().map(|i| i.kind).collect();
+        assert_eq!(kinds, [Kind::Serial, Kind::TcpClient, Kind::TcpServer]);
+        assert_eq!(config.interfaces[0].framing(), Framing::Kiss);
+        assert_eq!(config.interfaces[0].hw_mtu(), 564);
+        assert_eq!(config.interfaces[1].hw_mtu(), 16384);
+    }
+
+    #[test]
+    fn bad_configs_say_what_is_wrong() {
+        let parse = |text: &str| {
+            toml::from_str::<Config>(text).map_err(|e| e.to_string()).and_then(|c| c.check().map(|()| c))
+        };
+        let base = "data_dir = \"/tmp/x\"\n";
+        assert!(parse(base).unwrap_err().contains("no [[interface]]"));
+        let missing = format!("{base}[[interface]]\nname = \"a\"\ntype = \"tcp_client\"\n");
+        assert!(parse(&missing).unwrap_err().contains("needs `target`"));
+        let typo = format!("{base}[[interface]]\nname = \"a\"\ntype = \"tcp_client\"\ntargte = \"x:1\"\n");
+        assert!(parse(&typo).unwrap_err().contains("unknown field"));
+        let ifac = format!(
+            "{base}[[interface]]\nname = \"a\"\ntype = \"serial\"\ndevice = \"/dev/x\"\nnetwork_name = \"n\"\nifac_size = 4\n"
+        );
+        let config = parse(&ifac).unwrap();
+        assert_eq!(
+            config.interfaces[0].ifac(),
+            Some((Some("n".into()), None, 8)),
+            "RNS ignores sizes under 8 bits"
+        );
+        let none = format!(
+            "{base}[[interface]]\nname = \"a\"\ntype = \"serial\"\ndevice = \"/dev/x\"\npassphrase = \"None\"\n"
+        );
+        assert_eq!(parse(&none).unwrap().interfaces[0].ifac(), None, "RNS ignores the literal None");
+    }
+}
