@@ -27,7 +27,7 @@ import tempfile
 from pathlib import Path
 
 import RNS
-from RNS.Interfaces.TCPInterface import KISS, HDLC, TCPClientInterface
+from RNS.Interfaces.TCPInterface import HDLC, KISS, TCPClientInterface
 
 OUT = Path(__file__).with_name("rns.json.gz")
 rng = random.Random(20261125)
@@ -98,7 +98,9 @@ def announces(tmp: Path) -> list:
     for n in range(30):
         private = b(64)
         ident = RNS.Identity.from_bytes(private)
-        aspects = rng.choice([("styrene", "node"), ("lxmf", "delivery"), ("nomadnetwork", "node"), ("app", "a", "b")])
+        aspects = rng.choice(
+            [("styrene", "node"), ("lxmf", "delivery"), ("nomadnetwork", "node"), ("app", "a", "b")]
+        )
         dest = RNS.Destination(ident, RNS.Destination.IN, RNS.Destination.SINGLE, *aspects)
         ratchet = n % 3 == 2
         if ratchet:
@@ -128,7 +130,14 @@ def announces(tmp: Path) -> list:
         moved = bytearray(raw)
         moved[2] ^= 0x80
         for kind, bad in (("bad_signature", forged), ("wrong_destination", moved), ("truncated", raw[:120])):
-            out.append({"name": case["name"], "raw": bytes(bad).hex(), "valid": validate(bytes(bad)), "forgery": kind})
+            out.append(
+                {
+                    "name": case["name"],
+                    "raw": bytes(bad).hex(),
+                    "valid": validate(bytes(bad)),
+                    "forgery": kind,
+                }
+            )
         # re-signed by the same identity for a destination that is not its own
         other = bytes(b(16))
         data = packet.data
@@ -138,8 +147,12 @@ def announces(tmp: Path) -> list:
         ratchet_bytes = rest[20:offset]
         app = rest[offset + 64 :]
         signature = ident.sign(other + pub + name_hash + random_hash + ratchet_bytes + app)
-        resigned = raw[:2] + other + raw[18:19] + pub + name_hash + random_hash + ratchet_bytes + signature + app
-        out.append({"name": case["name"], "raw": resigned.hex(), "valid": validate(resigned), "forgery": "mismatch"})
+        resigned = (
+            raw[:2] + other + raw[18:19] + pub + name_hash + random_hash + ratchet_bytes + signature + app
+        )
+        out.append(
+            {"name": case["name"], "raw": resigned.hex(), "valid": validate(resigned), "forgery": "mismatch"}
+        )
     return out
 
 
@@ -277,8 +290,12 @@ IFAC_SETTINGS = [
 def ifac(tmp: Path) -> list:
     config = CONFIG
     for n, (name, passphrase, bits) in enumerate(IFAC_SETTINGS):
-        config += f"  [[vectors {n}]]\n    type = UDPInterface\n    enabled = yes\n    listen_ip = 127.0.0.1\n"
-        config += f"    listen_port = {47100 + n}\n    forward_ip = 127.0.0.1\n    forward_port = {47200 + n}\n"
+        config += (
+            f"  [[vectors {n}]]\n    type = UDPInterface\n    enabled = yes\n    listen_ip = 127.0.0.1\n"
+        )
+        config += (
+            f"    listen_port = {47100 + n}\n    forward_ip = 127.0.0.1\n    forward_port = {47200 + n}\n"
+        )
         if name:
             config += f"    network_name = {name}\n"
         if passphrase:
@@ -289,7 +306,7 @@ def ifac(tmp: Path) -> list:
     RNS.Reticulum(configdir=str(tmp), loglevel=RNS.LOG_CRITICAL)
     interfaces = {i.name: i for i in RNS.Transport.interfaces}
     out = []
-    for n, (name, passphrase, bits) in enumerate(IFAC_SETTINGS):
+    for n, (name, passphrase, _bits) in enumerate(IFAC_SETTINGS):
         iface = interfaces[f"vectors {n}"]
         frames = []
         for _ in range(12):
@@ -339,8 +356,11 @@ def main() -> None:
     text = json.dumps(vectors, indent=1, sort_keys=True).encode()
     with OUT.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as gz:
         gz.write(text)
-    print(f"{OUT.name}: {len(vectors['announces'])} announces, {len(vectors['packets'])} packets, "
-          f"{len(vectors['hdlc_streams']) + len(vectors['kiss_streams'])} streams, {len(vectors['ifac'])} IFAC keys")
+    print(
+        f"{OUT.name}: {len(vectors['announces'])} announces, {len(vectors['packets'])} packets, "
+        f"{len(vectors['hdlc_streams']) + len(vectors['kiss_streams'])} streams, "
+        f"{len(vectors['ifac'])} IFAC keys"
+    )
 
 
 if __name__ == "__main__":

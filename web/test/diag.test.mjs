@@ -21,6 +21,8 @@ const envelopes = readJson("envelopes.json");
 const announce = readJson("announce.json");
 const stored = readJson("nodes.json");
 const nodesDb = readFileSync(join(fixtures, "nodes.db"));
+const captures = readJson("captures.json");
+const captureFile = (capture) => ({ name: capture.file, mimeType: "application/octet-stream", buffer: readFileSync(join(fixtures, capture.file)) });
 
 let server;
 let browser;
@@ -128,6 +130,144 @@ test("decode: text that is not hex or base64, and a 10 MB file, get a message; t
 
   await page.setInputFiles("#decode-file", { name: "frame.bin", mimeType: "application/octet-stream", buffer: Buffer.from(envelopes.chat.hex, "hex") });
   assert.equal(await text(page, '#decode-output [data-field="type"]'), envelopes.chat.type);
+  await done();
+});
+
+/** The deframing summary, once the page has decoded a capture. */
+async function deframed(page) {
+  const summary = page.locator('#decode-output [data-error-case="deframed"], #decode-output [data-error-case="no-frames"]');
+  await summary.first().waitFor();
+  return summary.first().innerText();
+}
+
+const ANNOUNCE_ERROR = { bad_signature: "bad-signature", mismatch: "destination-mismatch" };
+
+/**
+ * Every rendered frame against what RNS's own read loop delivered or dropped,
+ * what RNS says of each packet and announce, and what styrened's announce
+ * handler makes of the app_data (all from make_fixtures.py).
+ */
+async function checkFrames(page, expected) {
+  const frames = page.locator("#decode-output .frame");
+  assert.equal(await frames.count(), expected.length, "one card per frame RNS delivered or dropped");
+  for (const [i, want] of expected.entries()) {
+    const frame = frames.nth(i);
+    const field = (name) => frame.locator(`[data-field="${name}"]`).first().innerText();
+    const where = `frame ${i + 1}`;
+    if ("dropped" in want) {
+      assert.match(await frame.locator('[data-error-case="bad-length"]').innerText(), new RegExp(`^bad-length: ${want.dropped} bytes`), where);
+      continue;
+    }
+    assert.match(await frame.locator(".meta").innerText(), new RegExp(`^${want.frame.length / 2} bytes`), where);
+    if (want.packet) {
+      assert.equal(await field("ifac-status"), "valid", where);
+      assert.equal(await field("ifac-packet"), want.packet, where);
+    }
+    if (want.unpacks === false) {
+      assert.equal(await frame.locator("details.layer.failed").count(), 1, `${where}: RNS does not unpack it, and neither does the page`);
+      continue;
+    }
+    assert.equal(await field("destination-hash"), want.destination_hash, where);
+    assert.equal(await field("packet-hash"), want.packet_hash, where);
+    if (!("valid" in want)) continue;
+    assert.equal(await field("packet-type"), "announce", where);
+    assert.equal(await field("hops"), String(want.hops), where);
+    if (!want.valid) {
+      const refused = frame.locator("details.layer.failed [data-error-case]");
+      assert.equal(await refused.getAttribute("data-error-case"), ANNOUNCE_ERROR[want.forgery], where);
+      continue;
+    }
+    assert.equal(await field("signature"), "valid", where);
+    assert.equal(await field("announce-destination"), want.destination_hash, where);
+    assert.equal(await field("identity-hash"), want.identity_hash, where);
+    assert.equal(await field("public-key"), want.public_key, where);
+    assert.equal(await field("app-data-length"), want.app_data === null ? "none" : `${want.app_data.length / 2} bytes`, where);
+    assert.equal(await field("device-name"), want.device_name, where);
+    assert.match(await field("device-type"), new RegExp(`^${want.device_type} \\(`), where);
+    assert.match(await field("aspect-hint"), new RegExp(`^${want.aspect_hint ?? "none"}`), where);
+  }
+}
+
+test("decode: an HDLC capture file (RNS's framing), picked by auto and deframed by the component", async () => {
+  const { page, done } = await open("decode");
+  const capture = captures.hdlc;
+  await page.setInputFiles("#decode-file", captureFile(capture));
+  assert.match(await deframed(page), /^HDLC stream, hw-mtu 16384: \d+ bytes read, 6 frames; 1 dropped for their length; 30 bytes of an unfinished frame at the end$/);
+  assert.equal(await text(page, '#decode-output [data-error-case="picked"]'), "auto: HDLC stream, as the first byte is 0x7e, HDLC's flag");
+  await checkFrames(page, capture.frames);
+  assert.ok(capture.frames.some((f) => f.valid === false) && capture.frames.some((f) => f.aspect_hint), "a forgery and an aspect hint are checked");
+  await page.screenshot({ path: join(shots, "decode-hdlc.png"), fullPage: true });
+  // the top of it, for the README (web/screenshot-decode.png)
+  await page.setViewportSize({ width: 1100, height: 900 });
+  await page.screenshot({ path: join(shots, "decode-capture.png"), fullPage: true, clip: { x: 0, y: 0, width: 1100, height: 2050 } });
+
+  // the same file with a smaller MTU: RNS drops the longer announces
+  await page.fill("#decode-mtu", String(captures.hdlc_mtu_200.hw_mtu));
+  await page.click('#decode button[type="submit"]');
+  assert.match(await deframed(page), /^HDLC stream, hw-mtu 200: /);
+  await checkFrames(page, captures.hdlc_mtu_200.frames);
+  await done();
+});
+
+test("decode: a KISS capture pasted as base64, framing chosen by hand", async () => {
+  const { page, done } = await open("decode");
+  const capture = captures.kiss;
+  await page.fill("#decode-input", readFileSync(join(fixtures, capture.file)).toString("base64"));
+  await page.selectOption("#decode-framing", "kiss");
+  await page.click('#decode button[type="submit"]');
+  assert.match(await deframed(page), /^KISS stream, hw-mtu 564: \d+ bytes read, 7 frames$/);
+  assert.equal(await page.locator('#decode-output [data-error-case="picked"]').count(), 0, "nothing to pick");
+  await checkFrames(page, capture.frames);
+  await done();
+});
+
+test("decode: an IFAC capture unwraps with the right passphrase and is invalid with a wrong one", async () => {
+  const { page, done } = await open("decode");
+  const capture = captures.ifac;
+  await page.fill("#decode-ifac-network", capture.network_name);
+  await page.fill("#decode-ifac-passphrase", capture.passphrase);
+  await page.fill("#decode-ifac-size", String(capture.ifac_size));
+  await page.setInputFiles("#decode-file", captureFile(capture));
+  assert.match(await deframed(page), new RegExp(`, IFAC ${capture.ifac_size} bytes: \\d+ bytes read, ${capture.frames.length} frames$`));
+  await checkFrames(page, capture.frames);
+
+  // the same file again (Decode with the text box empty), with a wrong passphrase
+  await page.fill("#decode-ifac-passphrase", `${capture.passphrase}!`);
+  await page.click('#decode button[type="submit"]');
+  await deframed(page);
+  const invalid = page.locator('#decode-output .frame [data-error-case="invalid"]');
+  assert.equal(await invalid.count(), capture.frames.length);
+  assert.match(await invalid.first().innerText(), /^invalid \(the code does not match: another network, or a forged frame\)$/);
+  assert.equal(await page.locator('#decode-output [data-field="ifac-packet"]').count(), 0);
+
+  // a code size the component refuses
+  await page.fill("#decode-ifac-size", "65");
+  await page.click('#decode button[type="submit"]');
+  assert.match(await text(page, '#decode-output [data-error-case="bad-size"]'), /^IFAC: bad-size: 65/);
+  await done();
+});
+
+test("decode: one announce packet as hex is picked as an RNS packet; an envelope stays an envelope", async () => {
+  const { page, done } = await open("decode");
+  const announcePacket = captures.hdlc.frames.find((f) => f.aspect_hint);
+  await page.fill("#decode-input", [announcePacket.frame, envelopes.chat.hex].join("\n"));
+  await page.click('#decode button[type="submit"]');
+  const frames = page.locator("#decode-output .frame");
+  assert.equal(await frames.count(), 2);
+  assert.match(await frames.nth(0).locator(".meta").innerText(), /as RNS packet \(auto: it parses as an RNS packet\)/);
+  assert.equal(await frames.nth(0).locator('[data-field="identity-hash"]').innerText(), announcePacket.identity_hash);
+  assert.equal(await frames.nth(0).locator('[data-field="known-name"]').innerText(), `${announcePacket.aspects} (by name hash)`);
+  assert.match(await frames.nth(1).locator(".meta").innerText(), /as Styrene envelope \(auto: it starts with styrene\.io:/);
+  assert.equal(await frames.nth(1).locator('[data-field="type"]').innerText(), envelopes.chat.type);
+  await done();
+});
+
+test("decode: bytes with no frame in them say so", async () => {
+  const { page, done } = await open("decode");
+  await page.fill("#decode-input", "7e0102030405");
+  await page.click('#decode button[type="submit"]');
+  assert.match(await deframed(page), /^HDLC stream, hw-mtu 16384: 6 bytes read, 0 frames; 5 bytes of an unfinished frame at the end$/);
+  assert.equal(await page.locator("#decode-output .frame").count(), 0);
   await done();
 });
 

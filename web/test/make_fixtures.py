@@ -7,6 +7,16 @@
 * ``nodes.db``: a node store written by styrened's own ``NodeStore``, with
   devices ``create_mesh_device`` made from real app_data; ``nodes.json`` says
   what is in it.
+* ``capture.hdlc``, ``capture.kiss`` and ``capture-ifac.hdlc``: raw captures of
+  RNS 1.5.7's framing. The announces are RNS's own (``tests/vectors/rns.json.gz``:
+  valid ones and a forged one), framed by RNS's ``HDLC.escape`` and
+  ``KISS.escape`` with noise around them; the IFAC capture holds frames RNS's
+  ``Transport.handle_outgoing_ifac`` wrapped for a known network name and
+  passphrase. ``captures.json`` says what RNS's own read loop (a
+  ``TCPClientInterface`` fed the bytes) delivers and drops, what
+  ``Identity.validate_announce`` says of each announce, and what styrened's
+  announce handler would make of it (its aspect detection, then
+  ``parse_announce_data``).
 
 Usage: ``python make_fixtures.py OUT_DIR`` (run with the venv's Python).
 """
@@ -14,13 +24,19 @@ Usage: ``python make_fixtures.py OUT_DIR`` (run with the venv's Python).
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import json
+import random
 import sys
+import tempfile
 from pathlib import Path
 
-from styrened.models.mesh_device import create_mesh_device
+import RNS
+from RNS.Interfaces.TCPInterface import HDLC, KISS
+from styrened.models.mesh_device import create_mesh_device, parse_announce_data
 from styrened.models.styrene_wire import StyreneEnvelope, decode_payload
 from styrened.services.node_store import NodeStore
+from styrened.services.reticulum import KNOWN_ASPECTS
 
 VECTORS = Path(__file__).resolve().parents[2] / "tests" / "vectors"
 
@@ -105,12 +121,169 @@ def node_store(out: Path) -> dict:
     }
 
 
+def start_rns(configdir: Path):
+    """A Reticulum instance without interfaces (RNS's interfaces and announce
+    validation need one), and generate_rns.py's ``read_loop``: a real
+    ``TCPClientInterface`` fed recorded chunks."""
+    spec = importlib.util.spec_from_file_location("generate_rns", VECTORS / "generate_rns.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    (configdir / "config").write_text(module.CONFIG)
+    RNS.Reticulum(configdir=str(configdir), loglevel=RNS.LOG_CRITICAL)
+    return module.read_loop
+
+
+def hdlc(packet: bytes) -> bytes:
+    return bytes([HDLC.FLAG]) + HDLC.escape(packet) + bytes([HDLC.FLAG])
+
+
+def kiss(packet: bytes, command: int = KISS.CMD_DATA) -> bytes:
+    return bytes([KISS.FEND, command]) + KISS.escape(packet) + bytes([KISS.FEND])
+
+
+def expected_announce(case: dict) -> dict:
+    """What RNS and styrened make of one announce packet."""
+    raw = bytes.fromhex(case["raw"])
+    packet = RNS.Packet(None, raw)
+    assert packet.unpack()
+    out = {
+        "raw": case["raw"],
+        "valid": bool(RNS.Identity.validate_announce(packet)),
+        "destination_hash": packet.destination_hash.hex(),
+        "packet_hash": packet.get_hash().hex(),
+        "hops": packet.hops,
+    }
+    if "forgery" in case:
+        out["forgery"] = case["forgery"]
+        return out
+    identity = RNS.Identity.from_bytes(bytes.fromhex(case["private"]))
+    detected = None
+    for aspects, device_type in KNOWN_ASPECTS:
+        if RNS.Destination.hash(identity, *aspects) == packet.destination_hash:
+            detected = device_type
+            break
+    app_data = None if case["app_data"] is None else bytes.fromhex(case["app_data"])
+    parsed = parse_announce_data(app_data, aspect_hint=detected)
+    out.update(
+        identity_hash=identity.hash.hex(),
+        public_key=identity.get_public_key().hex(),
+        aspects=case["name"],
+        aspect_hint=None if detected is None else detected.name,
+        app_data=case["app_data"],
+        device_name=parsed[0],
+        device_type=parsed[1].name,
+    )
+    return out
+
+
+def pick_announces(announces: list) -> tuple[list, dict, dict]:
+    """Valid announces of several kinds, one with a forged signature and one
+    re-signed for a destination that is not its own."""
+    valid = [a for a in announces if "forgery" not in a and a["valid"] is True]
+    wanted = [
+        lambda a: a["app_data"] is None,
+        lambda a: a["app_data"] is not None and bytes.fromhex(a["app_data"]).startswith(b"styrene:"),
+        lambda a: a["name"] == "lxmf.delivery" and a["app_data"],
+        lambda a: a["ratchet"] and a["name"] == "nomadnetwork.node",
+        lambda a: a["name"] == "styrene.node" and a["app_data"] and a["app_data"].startswith("92"),
+    ]
+    chosen = [next(a for a in valid if test(a)) for test in wanted]
+    forged = next(a for a in announces if a.get("forgery") == "bad_signature" and a["valid"] is False)
+    mismatch = next(a for a in announces if a.get("forgery") == "mismatch" and a["valid"] is False)
+    return chosen, forged, mismatch
+
+
+def unpacked(raw: bytes) -> dict:
+    """Whether RNS unpacks these bytes as a packet, and its hash if it does."""
+    packet = RNS.Packet(None, raw)
+    if not packet.unpack():
+        return {"unpacks": False}
+    return {
+        "unpacks": True,
+        "packet_hash": packet.get_hash().hex(),
+        "destination_hash": packet.destination_hash.hex(),
+    }
+
+
+def delivered(frames: list, known: dict) -> list:
+    """RNS's read-loop output, each frame with what RNS and styrened say of it."""
+    out = []
+    for kind, value in frames:
+        if kind == "invalid":
+            out.append({"dropped": value})
+        elif value in known:
+            out.append({"frame": value, **known[value]})
+        else:
+            out.append({"frame": value, **unpacked(bytes.fromhex(value))})
+    return out
+
+
+def captures(out: Path, configdir: Path) -> dict:
+    rns = load("rns")
+    read_loop = start_rns(configdir)
+    noise = random.Random(1764000000)
+    chosen, forged, mismatch = pick_announces(rns["announces"])
+    expected = {a["raw"]: expected_announce(a) for a in [*chosen, forged, mismatch]}
+    raw = [bytes.fromhex(a["raw"]) for a in chosen]
+
+    # HDLC (RNS's TCP interfaces): a short frame RNS drops for its length, the
+    # forged announce, and a frame left unterminated at the end
+    stream = hdlc(raw[1]) + hdlc(raw[0])
+    stream += hdlc(noise.randbytes(12)) + hdlc(raw[2]) + hdlc(bytes.fromhex(forged["raw"]))
+    stream += hdlc(raw[3]) + hdlc(raw[4]) + bytes([HDLC.FLAG]) + noise.randbytes(30)
+    (out / "capture.hdlc").write_bytes(stream)
+    # the page gives the deframer a file in one piece, so RNS reads it in one
+    # piece too: RNS drops an unclosed frame once its buffer exceeds twice the
+    # MTU, which depends on where reads split the stream
+    hdlc_frames = read_loop([stream], kiss=False, hw_mtu=16384, ifac_size=None)
+    small_mtu_frames = read_loop([stream], kiss=False, hw_mtu=200, ifac_size=None)
+
+    # KISS (serial, RNode, TCP with kiss_framing): bytes before the first FEND
+    # and between frames and a frame of another command (all ignored), a short
+    # data frame, forgeries
+    stream = b"\x00\x01noise" + kiss(raw[1]) + b"\x13\x37" + kiss(raw[0])
+    stream += kiss(noise.randbytes(9), command=0x06)
+    stream += kiss(bytes.fromhex(forged["raw"])) + kiss(raw[2]) + kiss(noise.randbytes(5))
+    stream += kiss(bytes.fromhex(mismatch["raw"])) + kiss(raw[4])
+    (out / "capture.kiss").write_bytes(stream)
+    kiss_frames = read_loop([stream], kiss=True, hw_mtu=564, ifac_size=None)
+
+    # IFAC: frames RNS wrapped with an access code, framed for TCP
+    setting = next(s for s in rns["ifac"] if s["network_name"] and s["passphrase"])
+    stream = b"".join(hdlc(bytes.fromhex(f["frame"])) for f in setting["frames"])
+    (out / "capture-ifac.hdlc").write_bytes(stream)
+    ifac_frames = read_loop([stream], kiss=False, hw_mtu=16384, ifac_size=setting["ifac_size"])
+    inner = {
+        f["frame"]: {"packet": f["packet"], "unwraps": f["unwraps"], **unpacked(bytes.fromhex(f["packet"]))}
+        for f in setting["frames"]
+    }
+
+    return {
+        "hdlc": {"file": "capture.hdlc", "hw_mtu": 16384, "frames": delivered(hdlc_frames, expected)},
+        "hdlc_mtu_200": {
+            "file": "capture.hdlc",
+            "hw_mtu": 200,
+            "frames": delivered(small_mtu_frames, expected),
+        },
+        "kiss": {"file": "capture.kiss", "hw_mtu": 564, "frames": delivered(kiss_frames, expected)},
+        "ifac": {
+            "file": "capture-ifac.hdlc",
+            "network_name": setting["network_name"],
+            "passphrase": setting["passphrase"],
+            "ifac_size": setting["ifac_size"],
+            "frames": delivered(ifac_frames, inner),
+        },
+    }
+
+
 def main() -> None:
     out = Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)
     (out / "envelopes.json").write_text(json.dumps(envelopes(), indent=1))
     (out / "announce.json").write_text(json.dumps(announce(), indent=1))
     (out / "nodes.json").write_text(json.dumps(node_store(out), indent=1))
+    with tempfile.TemporaryDirectory() as configdir:
+        (out / "captures.json").write_text(json.dumps(captures(out, Path(configdir)), indent=1))
 
 
 if __name__ == "__main__":
