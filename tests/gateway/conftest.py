@@ -60,7 +60,8 @@ class Gateway:
         self.status_port = free_port()
         directory.mkdir(parents=True, exist_ok=True)
         lines = [f'name = "{directory.name}"', f"data_dir = {toml_value(self.data_dir)}"]
-        tables = {"status": {"listen": f"127.0.0.1:{self.status_port}"}, **sections}
+        status = {"listen": f"127.0.0.1:{self.status_port}", **sections.pop("status", {})}
+        tables = {"status": status, **sections}
         for table, values in tables.items():
             lines.append(f"[{table}]")
             lines += [f"{k} = {toml_value(v)}" for k, v in values.items()]

@@ -8,6 +8,8 @@ import json
 import os
 import socket
 import time
+import urllib.error
+import urllib.request
 
 from conftest import ROOT, Gateway, PtyLink, free_port, wait_for
 
@@ -224,3 +226,28 @@ def test_serial_device_coming_back_is_reopened(tmp_path, stop_all):
     probe = data_packet()
     os.write(link.slaves[1], kiss(probe))
     assert read_frames(out, 1) == [probe]
+
+
+def test_status_endpoint_serves_metrics_and_the_diagnostics_page(tmp_path, stop_all):
+    diag = tmp_path / "diag"
+    (diag / "assets").mkdir(parents=True)
+    (diag / "index.html").write_text("<!doctype html><title>diag</title>")
+    (diag / "assets" / "styrene.core.wasm").write_bytes(b"\x00asm\x01\x00\x00\x00")
+    (tmp_path / "secret").write_text("not served")
+    interfaces, _ = servers("in")
+    gateway = Gateway(tmp_path / "gw", interfaces, status={"diag_dir": str(diag)}).start()
+    stop_all(gateway)
+    assert b"<title>diag</title>" in gateway.get("/diag/")
+    with urllib.request.urlopen(f"http://127.0.0.1:{gateway.status_port}/diag/assets/styrene.core.wasm") as r:
+        assert r.headers["Content-Type"] == "application/wasm"
+    for bad in ("/diag/../secret", "/diag/%2e%2e/secret"):
+        try:
+            gateway.get(bad)
+            raise AssertionError(f"{bad} was served")
+        except urllib.error.HTTPError as e:
+            assert e.code in (400, 404)
+    metrics = gateway.get("/metrics").decode()
+    assert 'styrene_gateway_interface_up{interface="in"} 1' in metrics
+    assert "# TYPE styrene_gateway_dropped_total counter" in metrics
+    status = gateway.status()
+    assert status["memory"]["rss_bytes"] > 0 and len(status["identity_hash"]) == 32

@@ -110,3 +110,53 @@ impl Guest for Component {
         }
     }
 }
+
+/// Inside wasmtime: the exported deframers and access codes against what RNS produced.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use styrene_vectors::{hex, rns_section, to_hex};
+
+    #[test]
+    fn hdlc_streams_deframe_as_in_rns() {
+        for case in rns_section("hdlc_streams") {
+            let deframer = DeframerResource::new(
+                FramingKind::Hdlc,
+                case["hw_mtu"].as_u64().unwrap() as u32,
+                case["ifac_size"].as_u64().unwrap() as u32,
+            );
+            let mut got = Vec::new();
+            for chunk in case["chunks"].as_array().unwrap() {
+                for d in deframer.push(hex(chunk.as_str().unwrap())) {
+                    got.push(match d {
+                        Deframed::Frame(f) => serde_json::json!(["frame", to_hex(&f)]),
+                        Deframed::BadLength(n) => serde_json::json!(["invalid", n]),
+                        Deframed::Ready => serde_json::json!(["ready"]),
+                    });
+                }
+            }
+            assert_eq!(serde_json::Value::from(got), case["frames"]);
+        }
+    }
+
+    #[test]
+    fn ifac_keys_and_frames_match_rns() {
+        for case in rns_section("ifac") {
+            let size = case["ifac_size"].as_u64().unwrap() as u32;
+            let ifac = IfacResource(
+                ifac::Ifac::new(case["network_name"].as_str(), case["passphrase"].as_str(), size as usize)
+                    .unwrap(),
+            );
+            assert_eq!(to_hex(&ifac.key()), case["key"]);
+            for frame in case["frames"].as_array().unwrap() {
+                let packet = hex(frame["packet"].as_str().unwrap());
+                assert_eq!(to_hex(&ifac.wrap(packet.clone())), frame["frame"]);
+                assert_eq!(
+                    ifac.unwrap(hex(frame["tampered"].as_str().unwrap())).is_ok(),
+                    frame["tampered_accepted"] == true
+                );
+            }
+        }
+        assert!(matches!(IfacResource::create(None, None, 16), Err(IfacError::NoSecret)));
+    }
+}

@@ -131,3 +131,50 @@ fn to_wit(outcome: relay::Outcome, name: &str) -> Outcome {
 impl Guest for Component {
     type Bridge = BridgeResource;
 }
+
+/// Inside wasmtime: the bridge end to end on RNS-made announces.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exports::styrene::core::gateway::IfacSettings;
+    use styrene_rns::hdlc;
+    use styrene_vectors::{hex, rns_section};
+
+    fn config(name: &str, framing: PortFraming, ifac: Option<IfacSettings>) -> PortConfig {
+        PortConfig { name: name.into(), framing, hw_mtu: 16384, ifac }
+    }
+
+    #[test]
+    fn announces_are_relayed_and_reported_with_styreneds_hint() {
+        let bridge = BridgeResource::new(1000);
+        let a = bridge.add_port(config("rns", PortFraming::Hdlc, None)).unwrap();
+        let b = bridge.add_port(config("udp", PortFraming::Datagram, None)).unwrap();
+        for case in rns_section("announces").iter().filter(|c| c.get("forgery").is_none()) {
+            let raw = hex(case["raw"].as_str().unwrap());
+            let outcome = bridge.receive(a, hdlc::frame(&raw));
+            assert_eq!(outcome.relayed, 1);
+            assert_eq!(outcome.transmit.len(), 1);
+            assert_eq!((outcome.transmit[0].port, &outcome.transmit[0].data), (b, &raw));
+            let heard = &outcome.heard[0];
+            assert_eq!(heard.destination_hash, case["destination"]);
+            assert_eq!(heard.hops, 1);
+            let expected_hint = match case["name"].as_str().unwrap() {
+                "lxmf.delivery" => Some(DeviceType::LxmfPeer),
+                "nomadnetwork.node" => Some(DeviceType::NomadnetNode),
+                _ => None,
+            };
+            assert_eq!(heard.aspect_hint, expected_hint);
+            assert_eq!(
+                heard.discovered_via.as_deref(),
+                Some(format!("rns → {}", &heard.destination_hash[..8]).as_str())
+            );
+        }
+        let forged = rns_section("announces").iter().find(|c| c["forgery"] == "bad_signature").unwrap();
+        let outcome = bridge.receive(a, hdlc::frame(&hex(forged["raw"].as_str().unwrap())));
+        assert_eq!(outcome.dropped[0].reason, DropReason::AnnounceSignature);
+        let bad = IfacSettings { network_name: None, passphrase: None, size: 16 };
+        assert!(
+            bridge.add_port(config("x", PortFraming::Kiss, Some(bad))).unwrap_err().contains("network name")
+        );
+    }
+}

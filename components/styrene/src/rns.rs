@@ -190,3 +190,61 @@ impl Guest for Component {
         Ok(PublicIdentity::from_bytes(&public_key)?.verify(&message, &signature))
     }
 }
+
+/// Inside wasmtime: packets and announces against what RNS produced.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use styrene_vectors::{hex, rns_section, to_hex};
+
+    #[test]
+    fn announces_are_judged_as_rns_judges_them() {
+        for case in rns_section("announces") {
+            let result = <Component as Guest>::validate_announce(hex(case["raw"].as_str().unwrap()));
+            assert_eq!(result.is_ok(), case["valid"] == true, "{case}");
+            if let Ok(announce) = result {
+                assert_eq!(to_hex(&announce.identity_hash), case["identity"]);
+                assert_eq!(to_hex(&announce.destination_hash), case["destination"]);
+            }
+        }
+    }
+
+    #[test]
+    fn identities_sign_and_announce_as_rns() {
+        for case in rns_section("identities").iter().take(4) {
+            let identity =
+                IdentityResource::from_private_key(hex(case["private"].as_str().unwrap())).unwrap();
+            let identity = identity.get::<IdentityResource>();
+            assert_eq!(to_hex(&identity.hash()), case["hash"]);
+            assert_eq!(to_hex(&identity.sign(hex(case["message"].as_str().unwrap()))), case["signature"]);
+            let lxmf = identity.destination_hash("lxmf".into(), vec!["delivery".into()]).unwrap();
+            assert_eq!(to_hex(&lxmf), case["lxmf_delivery"]);
+            let raw = identity
+                .announce("styrene".into(), vec!["node".into()], Some(b"styrene:x".to_vec()))
+                .unwrap();
+            let heard = <Component as Guest>::validate_announce(raw).unwrap();
+            assert_eq!(to_hex(&heard.identity_hash), case["hash"]);
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+            assert!(heard.emitted_at.abs_diff(now) < 60, "stamped with the wasi wall clock");
+        }
+        assert!(matches!(IdentityResource::from_private_key(vec![0; 10]), Err(KeyError::Length(10))));
+        let generated = IdentityResource::generate().unwrap();
+        let generated = generated.get::<IdentityResource>();
+        assert!(matches!(
+            generated.destination_hash("a.b".into(), vec![]),
+            Err(KeyError::BadName(name)) if name == "a.b"
+        ));
+    }
+
+    #[test]
+    fn packets_round_trip() {
+        for case in rns_section("packets").iter().filter(|c| c.get("ok").is_some()) {
+            let raw = hex(case["raw"].as_str().unwrap());
+            let packet = <Component as Guest>::parse_packet(raw.clone()).unwrap();
+            assert_eq!(to_hex(&packet.hash), case["ok"]["hash"]);
+            let mut again = <Component as Guest>::serialize_packet(packet.header, packet.data);
+            again[0] |= raw[0] & 0x80;
+            assert_eq!(again, raw);
+        }
+    }
+}
