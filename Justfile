@@ -38,7 +38,7 @@ fuzz SECONDS="300":
     set -euo pipefail
     {{python}} fuzz/seed_corpus.py target/fuzz-corpus >/dev/null
     cd fuzz
-    for t in envelope_decode payload_decode announce_parse pqc_handshake; do
+    for t in envelope_decode payload_decode announce_parse pqc_handshake hdlc_deframe kiss_deframe rns_packet relay; do
         log=../target/fuzz-$t.log
         if ! cargo +nightly fuzz run "$t" "../target/fuzz-corpus/$t" -- -max_total_time={{SECONDS}} \
             -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1; then

@@ -54,6 +54,31 @@ def handshake() -> list[bytes]:
     return [bytes([t - 0xD0]) + payload for t, payload in (initiate, respond, confirm)]
 
 
+def rns_seeds() -> dict[str, list[bytes]]:
+    """Streams RNS's read loops consumed, and packets and announces RNS made."""
+    rns = load("rns")
+    streams = {
+        kind: [b"\x3f" + b"".join(bytes.fromhex(c) for c in s["chunks"]) for s in rns[f"{kind}_streams"]]
+        for kind in ("hdlc", "kiss")
+    }
+    packets = [bytes.fromhex(p["raw"]) for p in rns["packets"] + rns["announces"]]
+    packets += [bytes.fromhex(f["frame"]) for i in rns["ifac"] for f in i["frames"]]
+    records = []
+    for raw in (bytes.fromhex(a["raw"]) for a in rns["announces"]):
+        framed = b"\x7e" + raw.replace(b"\x7d", b"\x7d\x5d").replace(b"\x7e", b"\x7d\x5e") + b"\x7e"
+        records.append(
+            b"".join(
+                bytes([0, len(c)]) + c for c in (framed[i : i + 255] for i in range(0, len(framed), 255))
+            )
+        )
+    return {
+        "hdlc_deframe": streams["hdlc"],
+        "kiss_deframe": streams["kiss"],
+        "rns_packet": packets,
+        "relay": records,
+    }
+
+
 def main() -> None:
     out = Path(sys.argv[1])
     wire, nodes = [], []
@@ -64,6 +89,7 @@ def main() -> None:
         "payload_decode": wire,
         "announce_parse": nodes,
         "pqc_handshake": handshake(),
+        **rns_seeds(),
     }
     for target, inputs in seeds.items():
         directory = out / target
