@@ -129,12 +129,23 @@ class Gateway:
 
 
 class RnsPeer:
-    """A Reticulum program (tests/gateway/rns_peer.py) with a TCP server interface."""
+    """A Reticulum program (tests/gateway/rns_peer.py) with one interface towards a gateway."""
 
     def __init__(
-        self, directory: Path, port: int, network_name: str | None = None, passphrase: str | None = None
+        self,
+        directory: Path,
+        port: int | None = None,
+        network_name: str | None = None,
+        passphrase: str | None = None,
+        *,
+        connect: bool = False,
+        udp: tuple[int, int] | None = None,
     ):
-        args = [sys.executable, str(PEER), "--dir", str(directory), "--port", str(port)]
+        args = [sys.executable, str(PEER), "--dir", str(directory)]
+        if port is not None:
+            args += ["--port", str(port)] + (["--connect"] if connect else [])
+        if udp:
+            args += ["--udp", f"{udp[0]}:{udp[1]}"]
         if network_name:
             args += ["--network-name", network_name]
         if passphrase:

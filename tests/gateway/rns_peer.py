@@ -1,5 +1,7 @@
 """A Reticulum program for the gateway tests: the real RNS 1.5.7 from PyPI,
-with one TCPServerInterface the gateway connects to.
+with one interface towards the gateway: a TCPServerInterface it connects to
+(default), a TCPClientInterface connecting to it (``--connect``), or a
+UDPInterface (``--udp LISTEN_PORT:FORWARD_PORT``).
 
 It reads one JSON command per line on stdin and answers one JSON line on
 stdout:
@@ -35,18 +37,24 @@ CONFIG = """
 
 [interfaces]
   [[gateway link]]
-    type = TCPServerInterface
     enabled = yes
-    listen_ip = 127.0.0.1
-    listen_port = {port}
-{ifac}
+{interface}{ifac}
 """
+
+TCP_SERVER = "    type = TCPServerInterface\n    listen_ip = 127.0.0.1\n    listen_port = {port}\n"
+TCP_CLIENT = "    type = TCPClientInterface\n    target_host = 127.0.0.1\n    target_port = {port}\n"
+UDP = (
+    "    type = UDPInterface\n    listen_ip = 127.0.0.1\n    listen_port = {listen}\n"
+    "    forward_ip = 127.0.0.1\n    forward_port = {forward}\n"
+)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--dir", required=True)
-    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--port", type=int)
+    parser.add_argument("--connect", action="store_true", help="connect to --port instead of listening on it")
+    parser.add_argument("--udp", help="LISTEN_PORT:FORWARD_PORT")
     parser.add_argument("--network-name")
     parser.add_argument("--passphrase")
     args = parser.parse_args()
@@ -57,7 +65,12 @@ def main() -> None:
         ifac += f"    passphrase = {args.passphrase}\n"
     directory = Path(args.dir)
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "config").write_text(CONFIG.format(port=args.port, ifac=ifac))
+    if args.udp:
+        listen, forward = args.udp.split(":")
+        interface = UDP.format(listen=listen, forward=forward)
+    else:
+        interface = (TCP_CLIENT if args.connect else TCP_SERVER).format(port=args.port)
+    (directory / "config").write_text(CONFIG.format(interface=interface, ifac=ifac))
     RNS.Reticulum(configdir=str(directory), loglevel=RNS.LOG_WARNING)
     identity = RNS.Identity()
     destinations: dict[str, RNS.Destination] = {}

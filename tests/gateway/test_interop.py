@@ -175,3 +175,45 @@ def rns_vectors() -> dict:
 
 def hdlc(packet: bytes) -> bytes:
     return b"\x7e" + packet.replace(b"\x7d", b"\x7d\x5d").replace(b"\x7e", b"\x7d\x5e") + b"\x7e"
+
+
+def test_rns_tcp_client_and_udp_interfaces_through_one_gateway(tmp_path, stop_all):
+    """RNS's TCPClientInterface connects to the gateway's TCP server; RNS's
+    UDPInterface talks to its UDP interface; packets cross between them."""
+    server_port, gateway_udp, peer_udp = (
+        free_port(),
+        free_port(socket.SOCK_DGRAM),
+        free_port(socket.SOCK_DGRAM),
+    )
+    interfaces = [
+        {"name": "lan", "type": "tcp_server", "listen": f"127.0.0.1:{server_port}"},
+        {
+            "name": "udp",
+            "type": "udp",
+            "listen": f"127.0.0.1:{gateway_udp}",
+            "forward": f"127.0.0.1:{peer_udp}",
+        },
+    ]
+    gateway = Gateway(tmp_path / "gw", interfaces).start()
+    stop_all(gateway)
+    tcp_peer = RnsPeer(tmp_path / "tcp", server_port, connect=True)
+    udp_peer = RnsPeer(tmp_path / "udp", udp=(peer_udp, gateway_udp))
+    for peer in (tcp_peer, udp_peer):
+        stop_all(peer)
+    wait_for(lambda: gateway.interface("lan")["ports"], 20, "RNS to connect")
+    peers = (tcp_peer, udp_peer)
+    for sender, receiver in (peers, peers[::-1]):
+        sink = receiver.call(op="announce", aspects=["interop", "sink"], app_data=b"styrene:sink".hex())
+        assert sender.recall(sink["destination"])["identity"] == sink["identity"]
+        payload = os.urandom(100)
+        sent = sender.call(
+            op="send", destination=sink["destination"], aspects=["interop", "sink"], data=payload.hex()
+        )
+        assert sent == {"sent": True, "delivered": True}
+        got = wait_for(
+            lambda r=receiver, d=sink["destination"]: r.call(op="received", destination=d)["packets"], 10
+        )
+        assert payload.hex() in got
+    names = {n["name"] for n in gateway.nodes()}
+    assert names == {"sink"}
+    assert gateway.interface("udp")["rx_frames"] >= 2 and gateway.interface("lan")["rx_frames"] >= 2
