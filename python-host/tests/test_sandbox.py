@@ -12,7 +12,15 @@ import pytest
 from styrened.models import mesh_device as ref_mesh
 from styrened.models import styrene_wire as ref_wire
 
-from styrene_wasm import DeadlineExceeded, MemoryLimitExceeded, _loader, _mesh_device, _node_store, _pqc, _wire
+from styrene_wasm import (
+    DeadlineExceeded,
+    MemoryLimitExceeded,
+    _loader,
+    _mesh_device,
+    _node_store,
+    _pqc,
+    _wire,
+)
 
 SMALL = 2 << 20
 
@@ -81,7 +89,8 @@ def test_a_small_input_that_decodes_into_too_much_hits_the_memory_cap(small_memo
 
 def test_length_headers_promising_gigabytes_are_refused_under_a_small_cap(small_memory):
     # a decoder that reserved what these headers announce would exceed 2 MiB
-    for data in [b"\xdd\xff\xff\xff\xff", b"\xdf\xff\xff\xff\xff", b"\xc9\xff\xff\xff\xff", b"\xdb\xff\xff\xff\xff"]:
+    for marker in (0xDD, 0xDF, 0xC9, 0xDB):
+        data = bytes([marker]) + b"\xff\xff\xff\xff"
         with pytest.raises(ref_wire.PayloadDecodeError) as want:
             ref_wire.decode_payload(data)
         with pytest.raises(_wire.PayloadDecodeError) as got:
