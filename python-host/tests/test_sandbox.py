@@ -2,11 +2,15 @@
 real calls, reported as typed errors that name the limit, and the same process
 keeps serving correct calls on a fresh instance afterwards.
 
-The deadline is reached without wall-clock timing: the test moves the engine's
-epoch forward by the whole deadline, as the epoch thread would during a call
-that ran that long, and the next call is interrupted at its first check."""
+The deadline is reached without wall-clock timing: the test ticks the epoch
+forward by the whole deadline, as the epoch thread would during a call that ran
+that long, and the next call is interrupted at its first check. These tests run
+before test_wire_*.py in the same process, which then must still pass: other
+instances re-arm their deadlines and are not interrupted."""
 
 from __future__ import annotations
+
+import contextlib
 
 import pytest
 from styrened.models import mesh_device as ref_mesh
@@ -37,18 +41,18 @@ def small_memory(monkeypatch):
     monkeypatch.setattr(_loader._local, "instance", None)
 
 
-@pytest.fixture
-def no_rearm(monkeypatch):
-    """Calls never re-arm their deadline by themselves during the test, so
-    the epoch the test advances is what they see."""
-    monkeypatch.setattr(_loader, "_REFRESH_TICKS", 1 << 62)
-
-
-def past_deadline(instance: _loader.Instance) -> None:
-    """Arms `instance`'s deadline, then lets the whole of it pass."""
-    instance.refresh_deadline()
-    for _ in range(_loader.DEADLINE_TICKS):
-        _loader.load().engine.increment_epoch()
+@contextlib.contextmanager
+def past_deadline(instance: _loader.Instance):
+    """Arms `instance`'s deadline, then lets the whole of it pass, ticking as the
+    epoch thread does (every other instance re-arms on its next call). Inside the
+    block calls do not re-arm first, so the next call on `instance` is the one
+    that has used up its deadline."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_loader, "_REFRESH_TICKS", 1 << 62)
+        instance.refresh_deadline()
+        for _ in range(_loader.DEADLINE_TICKS):
+            _loader.load().tick()
+        yield
 
 
 def announce(mesh, data):
@@ -122,11 +126,10 @@ def make_device(i: int, name: str | None = None):
     )
 
 
-def test_a_call_past_its_deadline_is_interrupted_and_the_host_keeps_serving(no_rearm):
+def test_a_call_past_its_deadline_is_interrupted_and_the_host_keeps_serving():
     public, secret = _pqc.kem_generate_keypair()
     assert (len(public), len(secret)) == (1184, 2400)
-    past_deadline(_loader.instance())
-    with pytest.raises(DeadlineExceeded) as caught:
+    with past_deadline(_loader.instance()), pytest.raises(DeadlineExceeded) as caught:
         _pqc.kem_generate_keypair()
     assert str(caught.value) == (
         "styrene.wasm exceeded its deadline of 1.0 s in kem-generate-keypair: "
@@ -137,22 +140,26 @@ def test_a_call_past_its_deadline_is_interrupted_and_the_host_keeps_serving(no_r
     assert _pqc.kem_decapsulate(secret, ciphertext) == shared
 
 
-def test_a_store_call_past_its_deadline_loses_no_saved_node(no_rearm, tmp_path):
+def test_a_store_call_past_its_deadline_loses_no_saved_node(tmp_path):
     store = _node_store.NodeStore(tmp_path / "nodes.db")
     for i in range(3):
         store.save_node(make_device(i))
     database = _node_store._Database.for_path(tmp_path / "nodes.db")
-    past_deadline(database.instance)
-    with pytest.raises(DeadlineExceeded, match="in node-store.prune-old-nodes"):
+    with (
+        past_deadline(database.instance),
+        pytest.raises(DeadlineExceeded, match="in node-store.prune-old-nodes"),
+    ):
         store.prune_old_nodes(-10_000_000_000)  # would delete every node
     assert sorted(d.name for d in store.get_all_nodes()) == ["node-0", "node-1", "node-2"]
     database.close()
 
 
-def test_a_session_service_past_its_deadline_is_replaced(no_rearm):
+def test_a_session_service_past_its_deadline_is_replaced():
     service = _pqc.PQCSessionService()
-    past_deadline(service._instance)
-    with pytest.raises(DeadlineExceeded, match="in session-service.initiate"):
+    with (
+        past_deadline(service._instance),
+        pytest.raises(DeadlineExceeded, match="in session-service.initiate"),
+    ):
         service.initiate("ab" * 16)
     peer, message_type, payload = service.initiate("ab" * 16)
     assert (peer, message_type) == ("ab" * 16, 0xD0)

@@ -128,6 +128,12 @@ class Loaded:
         )
         self.epoch = [0]  # ticks of the epoch thread, read without a lock (an int read is atomic)
 
+    def tick(self) -> None:
+        """One epoch tick: the engine's epoch, which deadlines are checked against, and
+        the count that tells callers when to re-arm, move together."""
+        self.engine.increment_epoch()
+        self.epoch[0] += 1
+
 
 _lock = threading.Lock()
 _loaded: Loaded | None = None
@@ -205,15 +211,12 @@ def _store_artifact(artifact: Path, data: bytes | bytearray) -> None:
 
 
 def _start_ticker(loaded: Loaded) -> None:
-    engine, epoch = loaded.engine, loaded.epoch
-
-    def tick() -> None:
+    def run() -> None:
         while True:
             time.sleep(EPOCH_TICK)
-            engine.increment_epoch()
-            epoch[0] += 1
+            loaded.tick()
 
-    threading.Thread(target=tick, name="styrene-wasm-epoch", daemon=True).start()
+    threading.Thread(target=run, name="styrene-wasm-epoch", daemon=True).start()
 
 
 class Instance:
