@@ -371,7 +371,24 @@ class _Warnings(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+# the columns styrened fills from SQLite's clock ('now'); checked to lie within the run instead
+CLOCK_COLUMNS = {"created_at", "updated_at"}
+
+
+def without_clock(path: dict | None, started: int) -> dict | None:
+    """A path entry with its clock columns checked and set aside: the two runs are
+    seconds apart, so SQLite's 'now' differs between them."""
+    if path is None:
+        return None
+    path = dict(path)
+    for column in CLOCK_COLUMNS & path.keys():
+        value = path.pop(column)
+        assert started <= int(value) <= time.time() + 1, (column, value)
+    return path
+
+
 def run_ops(ns, md, db: Path, ops) -> tuple[list, list[str]]:
+    started = int(time.time())
     handler = _Warnings()
     logger = logging.getLogger(ns.__name__)
     logger.addHandler(handler)
@@ -388,18 +405,17 @@ def run_ops(ns, md, db: Path, ops) -> tuple[list, list[str]]:
                 got = outcome(getattr(store, op))
             else:
                 got = outcome(getattr(store, op), arg)
-            if got[0] == "ok" and isinstance(got[1], list):
-                got = ("ok", [device_fields(d) if isinstance(d, md.MeshDevice) else d for d in got[1]])
+            if got[0] == "ok" and op in ("get_path", "get_all_paths"):
+                paths = got[1] if op == "get_all_paths" else [got[1]]
+                got = ("ok", [without_clock(p, started) for p in paths])
+            elif got[0] == "ok" and isinstance(got[1], list):
+                got = ("ok", [device_fields(d) for d in got[1]])
             elif got[0] == "ok" and isinstance(got[1], md.MeshDevice):
                 got = ("ok", device_fields(got[1]))
             results.append((op, got))
         return results, handler.messages
     finally:
         logger.removeHandler(handler)
-
-
-# the columns styrened fills from SQLite's clock ('now'); checked to lie within the run instead
-CLOCK_COLUMNS = {"created_at", "updated_at"}
 
 
 def table_rows(db: Path, started: int, ended: int) -> dict[str, list]:
