@@ -5,6 +5,12 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 # compiled components are cached inside the checkout, never in $HOME
 export STYRENE_CACHE_DIR := justfile_directory() / "target/styrene-cache"
 
+# the component's file names say where its sources were: crates from cargo's registry
+# under $CARGO_HOME (the workspace's own are already relative). Mapping both to fixed
+# prefixes makes styrene.wasm the same bytes whoever builds it where (`just repro`).
+cargo_home := env("CARGO_HOME", home_directory() / ".cargo")
+export CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS := "--remap-path-prefix=" + justfile_directory() + "=. --remap-path-prefix=" + cargo_home + "=/cargo"
+
 python := justfile_directory() / ".venv/bin/python"
 wasm := "target/wasm32-wasip2/release/styrene.wasm"
 
@@ -29,11 +35,14 @@ test: build vectors-check
     {{python}} -m pytest python-host/tests
     {{python}} -m pytest -p no:cacheprovider tests/gateway
     {{just_executable()}} web-test
-    {{just_executable()}} fuzz 10
+    {{just_executable()}} fuzz 10 none
 
-# coverage-guided fuzzing (cargo fuzz, nightly) of every decoder, SECONDS per target,
-# seeded from the golden vectors; prints executions per target; fails on any crash
-fuzz SECONDS="300":
+# Seeded from the golden vectors and RNS's own streams and packets; prints executions
+# per target; fails on any crash. Then, unless PROFILE is `none` (as in `just test`), the
+# differential tests against styrened run under that Hypothesis profile (`long`: 20,000
+# examples per test).
+# coverage-guided fuzzing of every decoder for SECONDS each, then the long differential run
+fuzz SECONDS="300" PROFILE="long":
     #!/usr/bin/env bash
     set -euo pipefail
     {{python}} fuzz/seed_corpus.py target/fuzz-corpus >/dev/null
@@ -50,6 +59,42 @@ fuzz SECONDS="300":
         rate=$(awk '/stat::average_exec_per_sec/ {print $2}' "$log")
         echo "fuzz $t: $runs executions in {{SECONDS}} s ($rate per second), no crash"
     done
+    if [ "{{PROFILE}}" != none ]; then
+        cd ..
+        HYPOTHESIS_PROFILE={{PROFILE}} {{python}} -m pytest python-host/tests/test_differential.py \
+            python-host/tests/test_wire_differential.py
+    fi
+
+# Two checkouts of HEAD at different paths, separate target dirs; no absolute path may
+# be left inside either. Two clean release builds: several minutes, so not in `just test`.
+# build styrene.wasm twice from this commit and require the same bytes
+repro:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    root={{justfile_directory()}}
+    work=$(mktemp -d /tmp/styrene-repro.XXXXXX)
+    trap 'rm -rf "$work"' EXIT
+    commit=$(git -C "$root" rev-parse HEAD)
+    for side in a b; do
+        # different names and depths, so that any leaked path would differ
+        src=$work/$side/checkout
+        [ "$side" = b ] && src=$work/$side/elsewhere/styrene-wasm-copy
+        mkdir -p "$src"
+        git -C "$root" archive "$commit" | tar -x -C "$src"
+        (cd "$src" && CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS="--remap-path-prefix=$src=. --remap-path-prefix={{cargo_home}}=/cargo" \
+            cargo build --quiet --locked --target wasm32-wasip2 --release -p styrene --target-dir "$root/target/repro-$side")
+    done
+    a=target/repro-a/wasm32-wasip2/release/styrene.wasm
+    b=target/repro-b/wasm32-wasip2/release/styrene.wasm
+    if ! cmp "$a" "$b"; then
+        echo "styrene.wasm is not reproducible: $a and $b differ" >&2
+        exit 1
+    fi
+    if strings -n 6 "$a" | grep -E "$work|{{cargo_home}}|$HOME|$root" >&2; then
+        echo "styrene.wasm holds the absolute paths above" >&2
+        exit 1
+    fi
+    echo "reproducible: commit ${commit:0:12} built at two paths gives the same styrene.wasm, $(stat -c %s "$a") bytes, sha256 $(sha256sum "$a" | cut -c1-16)"
 
 # the same envelope from styrened, decoded by the component from Python and from the Rust host
 demo: build
@@ -124,9 +169,12 @@ pi:
 wheel: build
     {{python}} -m pip wheel --no-deps --no-build-isolation -w dist python-host
 
-# formatting, clippy (native and wasm), ruff
+# RustSec advisories are not checked: their database is a git repository on GitHub,
+# which these machines cannot reach (README, "Supply chain").
+# formatting, clippy (native and wasm), ruff, cargo-deny (licenses, duplicates, sources)
 lint:
     cargo fmt --all --check
+    cargo deny check --hide-inclusion-graph licenses bans sources
     cargo clippy --profile native --workspace --exclude styrene --all-targets -- -D warnings
     cargo clippy --target wasm32-wasip2 -p styrene --all-targets -- -D warnings
     {{python}} -m ruff check python-host scripts tests fuzz web/test

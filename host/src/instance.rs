@@ -1,10 +1,11 @@
 //! One sandboxed instance of the component and its typed calls.
 
-use crate::runtime::{EPOCH_TICK, Runtime};
+use crate::runtime::Runtime;
 use crate::wire::{Envelope, Header, MessageType, ValueNode, WireError};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 use wasmtime::component::ResourceTable;
-use wasmtime::{Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime::{ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, Trap};
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxView, WasiView};
 
 /// What a call can fail with.
@@ -13,8 +14,23 @@ pub enum HostError {
     /// The component rejected the input (styrened's exception, as a typed case).
     #[error("{}: {}", wire_code_name(.0), .0.message)]
     Wire(#[from] WireError),
-    /// The component trapped, ran out of memory or time. The instance was
-    /// replaced; the next call runs on a fresh one.
+    /// The call needed more linear memory than [`Limits::memory_bytes`]. The
+    /// instance was replaced; the next call runs on a fresh one.
+    #[error(
+        "memory limit of {limit} bytes exceeded (the call asked for {requested} bytes); the instance was replaced"
+    )]
+    MemoryLimit {
+        /// The cap, in bytes.
+        limit: usize,
+        /// The memory size the refused `memory.grow` asked for.
+        requested: usize,
+    },
+    /// The call ran longer than [`Limits::call_deadline`] and was interrupted.
+    /// The instance was replaced; the next call runs on a fresh one.
+    #[error("deadline of {} ms exceeded: the call was interrupted and the instance replaced", .0.as_millis())]
+    Deadline(Duration),
+    /// The component trapped for another reason (a bug in it). The instance
+    /// was replaced; the next call runs on a fresh one.
     #[error("component trapped: {0}")]
     Trap(String),
 }
@@ -24,7 +40,50 @@ pub enum HostError {
 pub struct State {
     wasi: WasiCtx,
     table: ResourceTable,
-    limits: StoreLimits,
+    limits: Limiter,
+}
+
+/// wasmtime's `StoreLimits`, remembering the growth it refused so that a
+/// trap can be reported as the memory limit it is.
+struct Limiter {
+    inner: StoreLimits,
+    refused: Option<usize>,
+}
+
+impl ResourceLimiter for Limiter {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let granted = self.inner.memory_growing(current, desired, maximum);
+        if !matches!(granted, Ok(true)) {
+            self.refused = Some(desired);
+        }
+        granted
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        self.inner.table_growing(current, desired, maximum)
+    }
+
+    fn instances(&self) -> usize {
+        self.inner.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.inner.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.inner.memories()
+    }
 }
 
 impl WasiView for State {
@@ -60,13 +119,21 @@ impl<'r> Styrene<'r> {
         match f(&self.bindings, &mut self.store) {
             Ok(value) => Ok(value),
             Err(trap) => {
-                let reason = format!("{trap:#}");
+                let limits = self.runtime.limits;
+                let error = if let Some(requested) = self.store.data().limits.refused {
+                    HostError::MemoryLimit { limit: limits.memory_bytes, requested }
+                } else if trap.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
+                    // epoch interruption is the only source of `Interrupt` here
+                    HostError::Deadline(limits.call_deadline)
+                } else {
+                    HostError::Trap(format!("{trap:#}"))
+                };
                 let (store, bindings) = fresh(self.runtime, self.dir.as_deref())
-                    .map_err(|e| HostError::Trap(format!("{reason}; re-instantiation failed: {e:#}")))?;
+                    .map_err(|e| HostError::Trap(format!("{error}; re-instantiation failed: {e:#}")))?;
                 self.store = store;
                 self.bindings = bindings;
                 self.recoveries += 1;
-                Err(HostError::Trap(reason))
+                Err(error)
             }
         }
     }
@@ -206,19 +273,22 @@ impl<'r> Styrene<'r> {
     }
 }
 
-/// The call deadline in epoch ticks (at least one).
 fn deadline_ticks(runtime: &Runtime) -> u64 {
-    (runtime.limits.call_deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64
+    runtime.limits.deadline_ticks()
 }
 
 fn fresh(
     runtime: &Runtime,
     dir: Option<&Path>,
 ) -> wasmtime::Result<(Store<State>, crate::bindings::Styrene)> {
-    let limits =
+    let inner =
         StoreLimitsBuilder::new().memory_size(runtime.limits.memory_bytes).trap_on_grow_failure(true).build();
-    // no environment, no arguments, no network; at most the one directory granted
+    let limits = Limiter { inner, refused: None };
+    // no environment, no arguments, no stdio, no network (the component imports no
+    // wasi:sockets; refused here too, should a build ever import them); at most the
+    // one directory granted
     let mut wasi = WasiCtx::builder();
+    wasi.allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false);
     // the calls are synchronous and short: run file operations on the calling
     // thread instead of handing each one to a blocking-task pool
     wasi.allow_blocking_current_thread(true);

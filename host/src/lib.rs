@@ -3,9 +3,11 @@
 //! [`Runtime`] compiles the component once per machine (the precompiled
 //! artifact is cached on disk, keyed by the wasm's SHA-256 and by wasmtime's
 //! version and configuration) and owns the engine. [`Styrene`] is one instance
-//! with its own store: capped memory, an execution deadline on every call, and
-//! recovery from a trap (the broken instance is dropped and a fresh one takes
-//! its place; the caller gets [`HostError::Trap`]).
+//! with its own store: no capabilities but randomness, clocks and at most one
+//! directory; capped memory; an execution deadline on every call; and recovery
+//! from a trap (the broken instance is dropped and a fresh one takes its place;
+//! the caller gets [`HostError::MemoryLimit`], [`HostError::Deadline`] or
+//! [`HostError::Trap`]).
 
 mod cache;
 mod db_lock;
@@ -15,7 +17,7 @@ mod runtime;
 
 pub use db_lock::DatabaseLock;
 pub use instance::{HostError, State, Styrene};
-pub use runtime::{Limits, Runtime};
+pub use runtime::{EPOCH_TICK, Limits, Runtime};
 
 /// Typed bindings generated from `wit/` by `bindgen!`.
 pub mod bindings {

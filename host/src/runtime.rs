@@ -10,7 +10,7 @@ use wasmtime::component::Linker;
 use wasmtime::{Config, Engine};
 
 /// How often the engine's epoch advances; deadlines are counted in these ticks.
-pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(10);
+pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 
 /// The sandbox every instance gets.
 #[derive(Debug, Clone, Copy)]
@@ -19,6 +19,14 @@ pub struct Limits {
     pub memory_bytes: usize,
     /// Longest a single call may run before it is interrupted.
     pub call_deadline: Duration,
+}
+
+impl Limits {
+    /// The call deadline in epoch ticks (at least one): how far the engine's
+    /// epoch may advance during one call.
+    pub fn deadline_ticks(&self) -> u64 {
+        (self.call_deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64
+    }
 }
 
 impl Default for Limits {

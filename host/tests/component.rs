@@ -388,7 +388,7 @@ fn a_trap_is_reported_and_the_instance_replaced() {
     let echo = |s: &mut Styrene<'_>, data: &[u8]| s.echo(data);
     assert_eq!(echo(&mut styrene, b"small").unwrap(), b"small");
     let err = echo(&mut styrene, &vec![0u8; 4 << 20]).unwrap_err();
-    assert!(matches!(err, HostError::Trap(_)), "{err}");
+    assert!(matches!(err, HostError::MemoryLimit { limit: 2097152, .. }), "{err}");
     assert_eq!(styrene.recoveries, 1);
     assert_eq!(echo(&mut styrene, b"still serving").unwrap(), b"still serving");
     assert!(styrene.decode_envelope(b"styrene.io:\x01\x01").is_ok());

@@ -3,8 +3,10 @@ against the component (``styrene_wasm._wire``), with the same assertions."""
 
 from __future__ import annotations
 
+import collections
 import gzip
 import json
+import os
 import struct
 from functools import cache
 from pathlib import Path
@@ -12,9 +14,36 @@ from typing import Any
 
 import msgpack
 import pytest
+from hypothesis import HealthCheck, settings
 
 VECTORS = Path(__file__).resolve().parents[2] / "tests" / "vectors" / "wire.json.gz"
 NODE_VECTORS = VECTORS.with_name("nodes.json.gz")
+
+# Hypothesis profiles for the differential tests (styrened against the component).
+# `ci` is what `just test` runs; `just fuzz` runs `long` after the cargo fuzz loop.
+# No deadline: the component's first call in a thread instantiates it, and
+# styrened's node store opens a connection per call; timing is not what is tested.
+_COMMON = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("ci", max_examples=300, **_COMMON)
+settings.register_profile("long", max_examples=20_000, **_COMMON)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# examples run per differential test, printed at the end of the session
+EXAMPLES: collections.Counter[str] = collections.Counter()
+
+
+def count_example(name: str) -> None:
+    EXAMPLES[name] += 1
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not EXAMPLES:
+        return
+    profile = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+    terminalreporter.section(f"differential examples run (Hypothesis profile {profile})")
+    for name, count in sorted(EXAMPLES.items()):
+        terminalreporter.write_line(f"{name}: {count}")
+    terminalreporter.write_line(f"total: {sum(EXAMPLES.values())}")
 
 
 @pytest.fixture(params=["styrened", "component"])

@@ -1,19 +1,19 @@
 """Random inputs through both implementations: same value or same exception.
 
-A short, bounded run here; the hardening work adds a longer profile."""
+The number of examples comes from the Hypothesis profile (conftest.py): `ci`
+in `just test`, `long` in `just fuzz`."""
 
 from __future__ import annotations
 
 import math
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from styrened.models import styrene_wire as reference
 
+from conftest import count_example
 from styrene_wasm import _wire as component
-
-PROFILE = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def outcome(fn, *args):
@@ -44,9 +44,9 @@ def envelope_fields(fn, data):
 prefixed = st.binary(max_size=64).map(lambda b: b"styrene.io:" + b)
 
 
-@PROFILE
 @given(st.one_of(st.binary(max_size=64), prefixed))
 def test_envelope_decode_agrees(data):
+    count_example("wire: envelope decode")
     assert envelope_fields(reference.StyreneEnvelope.decode, data) == envelope_fields(
         component.StyreneEnvelope.decode, data
     )
@@ -93,9 +93,9 @@ msgpackish = st.lists(st.one_of(markers.map(lambda m: bytes([m])), st.binary(max
 )
 
 
-@PROFILE
 @given(st.one_of(st.binary(max_size=64), msgpackish))
 def test_payload_decode_agrees(data):
+    count_example("wire: payload decode")
     a, b = outcome(reference.decode_payload, data), outcome(component.decode_payload, data)
     assert a[0] == b[0] and same(a[1:], b[1:]), (data.hex(), a, b)
 
@@ -118,9 +118,9 @@ values = st.recursive(
 )
 
 
-@PROFILE
 @given(values)
 def test_payload_encode_agrees(value):
+    count_example("wire: payload encode")
     a, b = outcome(reference.encode_payload, value), outcome(component.encode_payload, value)
     assert a == b
     if a[0] == "ok":

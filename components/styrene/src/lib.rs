@@ -2,6 +2,7 @@
 //! domain crates. Every function here only converts between WIT types and the
 //! domain types; the logic lives (and is tested) in the domain crates.
 
+mod alloc;
 mod framing;
 mod gateway;
 mod nodes;

@@ -284,8 +284,14 @@ impl<'a> Reader<'a> {
                 Node::Bin(self.take(len)?.to_vec())
             }
             0xc7..=0xc9 => {
-                let len = self.uint(1 << (marker - 0xc7))? as usize;
-                self.ext(len)?
+                let len = self.uint(1 << (marker - 0xc7))?;
+                if len == u32::MAX as u64 {
+                    // msgpack-python's C unpacker adds the type byte to an ext 32 length
+                    // in 32 bits: 0xffffffff + 1 wraps to 0, which its length check then
+                    // reports as "0 exceeds max_ext_len" before reading anything further
+                    return Err(decode_error(format!("0 exceeds max_ext_len({MAX_PAYLOAD_SIZE})")));
+                }
+                self.ext(len as usize)?
             }
             0xca => Node::Float(f32::from_bits(self.uint(4)? as u32) as f64),
             0xcb => Node::Float(f64::from_bits(self.uint(8)?)),
@@ -560,6 +566,15 @@ mod tests {
         deep.insert(0, 0x91);
         assert_eq!(err(&deep), "Failed to decode payload: ");
         assert_eq!(err(b"\xd5\xff\x00\x00"), "Failed to decode payload: invalid timestamp data (length 2)");
+        // ext 32 of length 0xffffffff: msgpack-python's length + 1 wraps to 0 (found by the
+        // differential tests); 0xfffffffe is an ordinary incomplete input
+        for data in [&b"\xc9\xff\xff\xff\xff"[..], b"\x91\xc9\xff\xff\xff\xff\x01\x02"] {
+            assert_eq!(err(data), "Failed to decode payload: 0 exceeds max_ext_len(262144)");
+        }
+        assert_eq!(
+            err(b"\xc9\xff\xff\xff\xfe\x01"),
+            "Failed to decode payload: Unpack failed: incomplete input"
+        );
     }
 
     #[test]

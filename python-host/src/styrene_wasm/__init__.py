@@ -9,10 +9,18 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from ._errors import ComponentTrap, DeadlineExceeded, MemoryLimitExceeded
 from ._native import unavailable_reason
 
 __version__ = "0.1.0"
-__all__ = ["activate", "info", "unavailable_reason"]
+__all__ = [
+    "ComponentTrap",
+    "DeadlineExceeded",
+    "MemoryLimitExceeded",
+    "activate",
+    "info",
+    "unavailable_reason",
+]
 
 _activated = False
 

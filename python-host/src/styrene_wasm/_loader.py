@@ -23,6 +23,7 @@ from wasmtime import Config, Engine, Store, WasiConfig, WasmtimeError
 from wasmtime import _bindings as capi
 from wasmtime.component import Component, Linker
 
+from ._errors import ComponentTrap, DeadlineExceeded, MemoryLimitExceeded
 from ._fastcall import FastFunc
 
 
@@ -47,8 +48,34 @@ DEADLINE_TICKS = 20  # a call may run about one second
 _REFRESH_TICKS = DEADLINE_TICKS // 2
 
 
-class ComponentTrap(RuntimeError):
-    """The component trapped, ran out of memory or time; its instance was replaced."""
+# wasmtime's C API caps memory by making `memory.grow` fail, and the guest then
+# aborts with a bare `unreachable`. The component's allocator reports a refused
+# allocation (components/styrene/src/alloc.rs): in its own code as a line on
+# stderr; while the host copies arguments in (inside `cabi_realloc`) the
+# component may not call out, and its attempt to write that line is refused
+# with the trap below. Nothing else in the component calls out from there.
+_OOM_MARKER = b"styrene.wasm: memory allocation of "
+_OOM_DURING_LOWERING = "cannot leave component instance"
+
+
+def trap_error(trap: Exception, where: str, stderr: bytes) -> ComponentTrap:
+    """The typed error for a trap in `where`, named after the limit it hit, if any."""
+    if _OOM_MARKER in stderr or _OOM_DURING_LOWERING in str(trap):
+        if _OOM_MARKER in stderr:
+            detail = stderr[stderr.index(_OOM_MARKER) :].split(b"\n")[0].decode("ascii", "replace")
+        else:
+            detail = "its arguments did not fit"
+        return MemoryLimitExceeded(
+            f"styrene.wasm exceeded its memory limit of {MEMORY_LIMIT} bytes in {where} ({detail}); "
+            "the instance was replaced"
+        )
+    # wasmtime's text for an epoch interruption, the only interrupt this host arms
+    if "wasm trap: interrupt" in str(trap):
+        return DeadlineExceeded(
+            f"styrene.wasm exceeded its deadline of {DEADLINE_TICKS * EPOCH_TICK:.1f} s in {where}: "
+            "the call was interrupted and the instance replaced"
+        )
+    return ComponentTrap(f"styrene.wasm trapped in {where}: {trap}")
 
 
 def wasm_path() -> Path:
@@ -100,6 +127,12 @@ class Loaded:
             load_seconds,
         )
         self.epoch = [0]  # ticks of the epoch thread, read without a lock (an int read is atomic)
+
+    def tick(self) -> None:
+        """One epoch tick: the engine's epoch, which deadlines are checked against, and
+        the count that tells callers when to re-arm, move together."""
+        self.engine.increment_epoch()
+        self.epoch[0] += 1
 
 
 _lock = threading.Lock()
@@ -178,15 +211,12 @@ def _store_artifact(artifact: Path, data: bytes | bytearray) -> None:
 
 
 def _start_ticker(loaded: Loaded) -> None:
-    engine, epoch = loaded.engine, loaded.epoch
-
-    def tick() -> None:
+    def run() -> None:
         while True:
             time.sleep(EPOCH_TICK)
-            engine.increment_epoch()
-            epoch[0] += 1
+            loaded.tick()
 
-    threading.Thread(target=tick, name="styrene-wasm-epoch", daemon=True).start()
+    threading.Thread(target=run, name="styrene-wasm-epoch", daemon=True).start()
 
 
 class Instance:
@@ -195,10 +225,14 @@ class Instance:
     def __init__(self, loaded: Loaded, directory: Path | None = None) -> None:
         self._loaded = loaded
         self.store = Store(loaded.engine)
-        # no arguments, no environment, no network; at most one directory, as `.`
+        # no arguments, no environment, no network, no stdin or stdout; at most one
+        # directory, as `.`. stderr is kept (its last 4 KiB): it says when the guest
+        # ran out of memory.
         wasi = WasiConfig()
         if directory is not None:
             wasi.preopen_dir(str(directory), ".")
+        self.stderr = bytearray()
+        wasi.stderr_custom = self._stderr
         self.store.set_wasi(wasi)
         self.store.set_limits(memory_size=MEMORY_LIMIT)
         self.store.set_epoch_deadline(DEADLINE_TICKS)
@@ -206,6 +240,10 @@ class Instance:
         self.deadline_set_at = loaded.epoch[0]
         self.instance = loaded.linker.instantiate(self.store, loaded.component)
         self._funcs: dict[str, FastFunc] = {}
+
+    def _stderr(self, data: bytes) -> None:
+        self.stderr += data
+        del self.stderr[:-4096]
 
     def func(self, interface: str, name: str) -> FastFunc:
         key = f"{interface}#{name}"
@@ -243,8 +281,9 @@ def instance() -> Instance:
 def bind(interface: str, name: str) -> Any:
     """A callable for one export that runs on the calling thread's instance.
 
-    A trap (including the memory cap and the deadline) raises
-    :class:`ComponentTrap` and replaces that thread's instance.
+    A trap raises :class:`ComponentTrap` (:class:`MemoryLimitExceeded` or
+    :class:`DeadlineExceeded` when a limit was hit) and replaces that thread's
+    instance.
     """
     per_thread = threading.local()
 
@@ -259,7 +298,7 @@ def bind(interface: str, name: str) -> Any:
             return per_thread.call(*args)
         except WasmtimeError as trap:
             _local.instance = None
-            raise ComponentTrap(f"styrene.wasm trapped in {name}: {trap}") from None
+            raise trap_error(trap, name, bytes(inst.stderr)) from None
 
     call.__name__ = name.replace("-", "_")
     return call

@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any
 
 from . import _loader, _mesh_device
-from ._loader import ComponentTrap
 
 try:
     import fcntl
@@ -207,10 +206,11 @@ class _Database:
                 return _check(self.instance.call_method(_NODES, "node-store", method, self.handle, *args))
             except _loader.WasmtimeError as trap:
                 # SQLite rolls back a half-done write when the file is next opened
+                stderr = bytes(self.instance.stderr)
                 self.handle = self.instance = None
                 if self.lock is not None:
                     self.lock.release()
-                raise ComponentTrap(f"styrene.wasm trapped in node-store.{method}: {trap}") from None
+                raise _loader.trap_error(trap, f"node-store.{method}", stderr) from None
 
     @classmethod
     def close_all(cls) -> None:

@@ -235,17 +235,28 @@ class PQCSessionService:
 
         self._send = send
         self._lock = threading.RLock()
-        self._instance = _loader.Instance(_loader.load())
-        constructor = self._instance.func(_PQC, "[constructor]session-service")
-        self._handle = constructor(int(rekey_interval_hours))
+        self._rekey_interval_hours = int(rekey_interval_hours)
+        self._start()
         if protocol is not None and hasattr(protocol, "register_handler"):
             message_type = _message_type_class()
             for t in PQC_MESSAGE_TYPES:
                 protocol.register_handler(message_type(t), self._handle_message)
 
+    def _start(self) -> None:
+        self._instance = _loader.Instance(_loader.load())
+        constructor = self._instance.func(_PQC, "[constructor]session-service")
+        self._handle = constructor(self._rekey_interval_hours)
+
     def _call(self, method: str, *args: Any) -> Any:
         with self._lock:
-            return self._instance.call_method(_PQC, "session-service", method, self._handle, *args)
+            try:
+                return self._instance.call_method(_PQC, "session-service", method, self._handle, *args)
+            except _loader.WasmtimeError as trap:
+                # the sessions lived in the trapped instance and are gone with it (their
+                # keys never left it); peers handshake again with the fresh service
+                stderr = bytes(self._instance.stderr)
+                self._start()
+                raise _loader.trap_error(trap, f"session-service.{method}", stderr) from None
 
     def _deliver(self, outgoing: tuple | None) -> Any:
         if outgoing is None:
