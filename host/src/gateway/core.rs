@@ -300,21 +300,26 @@ impl Relay<'_> {
         let config = port_config(&self.settings.links[link], peer);
         let host_port = self.next_port;
         self.next_port += 1;
-        let bridge = self.handles.bridge;
-        let component_id =
-            match self.styrene.with_gateway(|g, s| g.bridge().call_add_port(s, bridge, &config)) {
-                Ok(Ok(id)) => id,
-                Ok(Err(e)) => {
-                    // the config check makes this unreachable for valid settings
-                    tracing::error!(port = %config.name, error = %e, "port refused");
-                    outbox.close();
-                    return host_port;
-                }
-                Err(e) => {
-                    self.recover(&e);
-                    return self.port_up(link, peer, outbox);
-                }
-            };
+        let mut added = self.add_port(&config);
+        if let Err(e) = &added {
+            // one more try on the fresh instance; a second trap means the port cannot be served
+            self.recover(e);
+            added = self.add_port(&config);
+        }
+        let component_id = match added {
+            Ok(Ok(id)) => id,
+            Ok(Err(e)) => {
+                // the config check makes this unreachable for valid settings
+                tracing::error!(port = %config.name, error = %e, "port refused");
+                outbox.close();
+                return host_port;
+            }
+            Err(e) => {
+                tracing::error!(port = %config.name, error = %e, "port cannot be added");
+                outbox.close();
+                return host_port;
+            }
+        };
         self.count_call(1);
         tracing::info!(port = %config.name, "port up");
         {
@@ -324,6 +329,11 @@ impl Relay<'_> {
         self.by_component.insert(component_id, host_port);
         self.ports.insert(host_port, Port { link, outbox, component_id, config });
         host_port
+    }
+
+    fn add_port(&mut self, config: &PortConfig) -> Result<Result<u32, String>, HostError> {
+        let bridge = self.handles.bridge;
+        self.styrene.with_gateway(|g, s| g.bridge().call_add_port(s, bridge, config))
     }
 
     fn port_down(&mut self, host_port: HostPort) {
