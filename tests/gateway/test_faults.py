@@ -42,11 +42,14 @@ def servers(*names: str, **extra) -> tuple[list[dict], dict[str, int]]:
 
 
 def read_frames(conn: socket.socket, count: int, timeout: float = 10.0) -> list[bytes]:
-    """Reads HDLC frames until `count` have arrived."""
+    """Reads HDLC frames until `count` have arrived (or none came for `timeout`)."""
     conn.settimeout(timeout)
     buffer, frames = b"", []
     while len(frames) < count:
-        chunk = conn.recv(65536)
+        try:
+            chunk = conn.recv(65536)
+        except TimeoutError:
+            break
         if not chunk:
             break
         buffer += chunk
@@ -54,6 +57,17 @@ def read_frames(conn: socket.socket, count: int, timeout: float = 10.0) -> list[
         buffer = parts.pop()
         frames += [p.replace(b"\x7d\x5e", FLAG).replace(b"\x7d\x5d", ESC) for p in parts if p]
     return frames
+
+
+def receives(conn: socket.socket, wanted: bytes, timeout: float = 10.0) -> bool:
+    """Whether `wanted` arrives among the next frames (the gateway's own
+    announce may come first or in between)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        frames = read_frames(conn, 1, max(0.1, deadline - time.time()))
+        if wanted in frames:
+            return True
+    return False
 
 
 def connected(gateway: Gateway, ports: dict[str, int], name: str) -> socket.socket:
@@ -127,13 +141,14 @@ def test_a_flood_is_bounded_and_counted(tmp_path, stop_all):
         60,
     )
     status = gateway.interface("out")
-    assert status["queue_dropped"] > 0, "the stalled port's oldest frames were dropped"
-    assert gateway.rss() - idle_rss < 32 << 20, "memory stays bounded under a flood"
+    assert status["queue_dropped"] > 0, f"the stalled port's oldest frames were dropped: {status}"
+    growth = gateway.rss() - idle_rss
+    assert growth < 32 << 20, f"memory stays bounded under a flood: grew by {growth} bytes"
     # the flood is over: the gateway still relays
     reader = connected(gateway, ports, "out")
     probe = data_packet()
     sender.sendall(hdlc(probe))
-    assert probe in read_frames(reader, 1)
+    assert receives(reader, probe)
 
 
 def test_a_component_trap_is_survived(tmp_path, stop_all):
@@ -160,7 +175,7 @@ def test_a_component_trap_is_survived(tmp_path, stop_all):
     assert gateway.interface("big")["dropped"].get("trap", 0) >= 1
     probe = data_packet()
     sender.sendall(hdlc(probe))
-    assert read_frames(out, 1) == [probe], "the next frame is relayed by the fresh instance"
+    assert receives(out, probe), "the next frame is relayed by the fresh instance"
     assert "the component trapped" in gateway.log.read_text()
 
 
@@ -192,7 +207,7 @@ def test_tcp_peer_restart_is_reconnected(tmp_path, stop_all):
     out = connected(gateway, ports, "out")
     probe = data_packet()
     peer.sendall(hdlc(probe))
-    assert probe in read_frames(out, 2)
+    assert receives(out, probe)
     peer.close()
     listener.close()
 
@@ -225,7 +240,7 @@ def test_serial_device_coming_back_is_reopened(tmp_path, stop_all):
     read_frames(out, 1)
     probe = data_packet()
     os.write(link.slaves[1], kiss(probe))
-    assert read_frames(out, 1) == [probe]
+    assert receives(out, probe)
 
 
 def test_status_endpoint_serves_metrics_and_the_diagnostics_page(tmp_path, stop_all):
