@@ -1,6 +1,7 @@
 //! `styrene:core/gateway` on top of `styrene-rns`'s relay.
 
 use crate::Component;
+use crate::exports::styrene::core::framing::IfacError;
 use crate::exports::styrene::core::gateway::{
     DropReason, Dropped, Guest, GuestBridge, Outcome, PortConfig, PortFraming, Transmission,
 };
@@ -8,7 +9,7 @@ use crate::exports::styrene::core::nodes::{DeviceType, HeardAnnounce};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use styrene_rns::announce::AnnounceError;
-use styrene_rns::ifac::{Ifac, IfacError};
+use styrene_rns::ifac::{self, Ifac};
 use styrene_rns::packet::PacketError;
 use styrene_rns::relay::{self, Drop, Framing, Heard, Relay};
 
@@ -22,9 +23,9 @@ const KNOWN_ASPECTS: [(&str, DeviceType); 3] = [
 fn reason(drop: &Drop) -> DropReason {
     match drop {
         Drop::BadLength(_) => DropReason::BadLength,
-        Drop::Ifac(IfacError::MissingFlag) => DropReason::IfacMissing,
-        Drop::Ifac(IfacError::UnexpectedFlag) => DropReason::IfacUnexpected,
-        Drop::Ifac(IfacError::TooShort) => DropReason::IfacTooShort,
+        Drop::Ifac(ifac::IfacError::MissingFlag) => DropReason::IfacMissing,
+        Drop::Ifac(ifac::IfacError::UnexpectedFlag) => DropReason::IfacUnexpected,
+        Drop::Ifac(ifac::IfacError::TooShort) => DropReason::IfacTooShort,
         Drop::Ifac(_) => DropReason::IfacInvalid,
         Drop::Packet(PacketError::HopLimit(_)) => DropReason::HopLimit,
         Drop::Packet(_) => DropReason::Malformed,
@@ -71,12 +72,9 @@ impl GuestBridge for BridgeResource {
         BridgeResource(RefCell::new(State { relay: Relay::new(remembered as usize), names: HashMap::new() }))
     }
 
-    fn add_port(&self, config: PortConfig) -> Result<u32, String> {
+    fn add_port(&self, config: PortConfig) -> Result<u32, IfacError> {
         let ifac = match &config.ifac {
-            Some(s) => Some(
-                Ifac::new(s.network_name.as_deref(), s.passphrase.as_deref(), s.size as usize)
-                    .map_err(|e| format!("{}: {e}", config.name))?,
-            ),
+            Some(s) => Some(Ifac::new(s.network_name.as_deref(), s.passphrase.as_deref(), s.size as usize)?),
             None => None,
         };
         let framing = match config.framing {
@@ -173,8 +171,9 @@ mod tests {
         let outcome = bridge.receive(a, hdlc::frame(&hex(forged["raw"].as_str().unwrap())));
         assert_eq!(outcome.dropped[0].reason, DropReason::AnnounceSignature);
         let bad = IfacSettings { network_name: None, passphrase: None, size: 16 };
-        assert!(
-            bridge.add_port(config("x", PortFraming::Kiss, Some(bad))).unwrap_err().contains("network name")
-        );
+        assert!(matches!(
+            bridge.add_port(config("x", PortFraming::Kiss, Some(bad))),
+            Err(IfacError::NoSecret)
+        ));
     }
 }

@@ -11,6 +11,7 @@
 use super::config::{AnnounceConfig, Framing, InterfaceConfig, Kind};
 use super::outbox::Outbox;
 use super::registry::Shared;
+use crate::bindings::exports::styrene::core::framing::IfacError;
 use crate::bindings::exports::styrene::core::gateway::{
     DropReason, IfacSettings, Outcome, PortConfig, PortFraming,
 };
@@ -310,7 +311,7 @@ impl Relay<'_> {
             Ok(Ok(id)) => id,
             Ok(Err(e)) => {
                 // the config check makes this unreachable for valid settings
-                tracing::error!(port = %config.name, error = %e, "port refused");
+                tracing::error!(port = %config.name, error = ?e, "port refused");
                 outbox.close();
                 return host_port;
             }
@@ -331,7 +332,7 @@ impl Relay<'_> {
         host_port
     }
 
-    fn add_port(&mut self, config: &PortConfig) -> Result<Result<u32, String>, HostError> {
+    fn add_port(&mut self, config: &PortConfig) -> Result<Result<u32, IfacError>, HostError> {
         let bridge = self.handles.bridge;
         self.styrene.with_gateway(|g, s| g.bridge().call_add_port(s, bridge, config))
     }
