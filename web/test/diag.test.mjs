@@ -134,9 +134,17 @@ test("decode: text that is not hex or base64, and a 10 MB file, get a message; t
 });
 
 /** The deframing summary, once the page has decoded a capture. */
-async function deframed(page) {
-  const summary = page.locator('#decode-output [data-error-case="deframed"], #decode-output [data-error-case="no-frames"]');
+async function deframed(page, pattern) {
+  const selector = '#decode-output [data-error-case="deframed"], #decode-output [data-error-case="no-frames"]';
+  const summary = page.locator(selector);
   await summary.first().waitFor();
+  if (pattern) {
+    // after a second Decode the old summary is still there until the new one replaces it
+    await page.waitForFunction(
+      ([selector, source]) => new RegExp(source).test(document.querySelector(selector)?.innerText ?? ""),
+      [selector, pattern.source],
+    );
+  }
   return summary.first().innerText();
 }
 
@@ -204,7 +212,7 @@ test("decode: an HDLC capture file (RNS's framing), picked by auto and deframed 
   // the same file with a smaller MTU: RNS drops the longer announces
   await page.fill("#decode-mtu", String(captures.hdlc_mtu_200.hw_mtu));
   await page.click('#decode button[type="submit"]');
-  assert.match(await deframed(page), /^HDLC stream, hw-mtu 200: /);
+  assert.match(await deframed(page, /^HDLC stream, hw-mtu 200: /), /^HDLC stream, hw-mtu 200: /);
   await checkFrames(page, captures.hdlc_mtu_200.frames);
   await done();
 });
@@ -236,6 +244,7 @@ test("decode: an IFAC capture unwraps with the right passphrase and is invalid w
   await page.click('#decode button[type="submit"]');
   await deframed(page);
   const invalid = page.locator('#decode-output .frame [data-error-case="invalid"]');
+  await invalid.first().waitFor();
   assert.equal(await invalid.count(), capture.frames.length);
   assert.match(await invalid.first().innerText(), /^invalid \(the code does not match: another network, or a forged frame\)$/);
   assert.equal(await page.locator('#decode-output [data-field="ifac-packet"]').count(), 0);
@@ -311,6 +320,8 @@ test("node store: styrened's nodes.db, a prefix search, exports as JSON and as a
   assert.equal(image.subarray(0, 16).toString("latin1"), "SQLite format 3\0");
   // the exported database opens again, with the same nodes
   await page.setInputFiles("#store-file", { name: "exported.db", mimeType: "application/octet-stream", buffer: image });
+  // opening is asynchronous: wait for the status line to name the new file
+  await page.waitForFunction(() => document.querySelector("#store-status")?.innerText.startsWith("exported.db"));
   assert.match(await text(page, "#store-status"), new RegExp(`^exported\\.db .*: ${stored.count} nodes`));
   await done();
 });
