@@ -109,15 +109,16 @@ struct Seen {
 }
 
 impl Seen {
-    /// True the first time a hash is seen.
-    fn insert(&mut self, hash: [u8; 32]) -> bool {
-        if self.current.contains(&hash) || self.previous.contains(&hash) {
-            return false;
-        }
+    fn contains(&self, hash: &[u8; 32]) -> bool {
+        self.current.contains(hash) || self.previous.contains(hash)
+    }
+
+    /// Remembers a hash not seen yet.
+    fn insert(&mut self, hash: [u8; 32]) {
         if self.current.len() >= self.generation {
             self.previous = std::mem::take(&mut self.current);
         }
-        self.current.insert(hash)
+        self.current.insert(hash);
     }
 }
 
@@ -231,6 +232,12 @@ impl Relay {
             return Err(Drop::BadLength(raw.len()));
         }
         let parsed = packet::parse(&raw)?;
+        // a repeat is refused before its signature is checked again; a packet
+        // is remembered only once it has passed every check
+        let hash = packet::packet_hash(&raw);
+        if self.seen.contains(&hash) {
+            return Err(Drop::Duplicate);
+        }
         let heard = if parsed.header.packet_type == PacketType::Announce {
             let announce = announce::validate(&parsed)?;
             let received_from = parsed.header.transport_id.unwrap_or(parsed.header.destination_hash);
@@ -238,9 +245,7 @@ impl Relay {
         } else {
             None
         };
-        if !self.seen.insert(packet::packet_hash(&raw)) {
-            return Err(Drop::Duplicate);
-        }
+        self.seen.insert(hash);
         outcome.heard.extend(heard);
         outcome.relayed += 1;
         self.transmit(Some(from), &raw, outcome);
