@@ -4,6 +4,7 @@ a serial cable."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import select
@@ -18,11 +19,28 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from RNS.Interfaces.TCPInterface import HDLC, KISS
 
 ROOT = Path(__file__).resolve().parents[2]
 GATEWAY = ROOT / "target" / "native" / "styrene-gateway"
 COMPONENT = ROOT / "target" / "wasm32-wasip2" / "release" / "styrene.wasm"
 PEER = Path(__file__).with_name("rns_peer.py")
+
+
+def hdlc(packet: bytes) -> bytes:
+    """A packet as RNS's TCP interfaces frame it (RNS's own escaping)."""
+    return bytes([HDLC.FLAG]) + HDLC.escape(packet) + bytes([HDLC.FLAG])
+
+
+def kiss(packet: bytes) -> bytes:
+    """A packet as RNS's KISS interfaces frame it (RNS's own escaping)."""
+    return bytes([KISS.FEND, KISS.CMD_DATA]) + KISS.escape(packet) + bytes([KISS.FEND])
+
+
+def rns_vectors() -> dict:
+    """tests/vectors/rns.json.gz: what RNS 1.5.7 itself produced."""
+    with gzip.open(ROOT / "tests" / "vectors" / "rns.json.gz") as f:
+        return json.load(f)
 
 
 def free_port(kind: int = socket.SOCK_STREAM) -> int:

@@ -3,35 +3,20 @@ the status counters say what was dropped and why."""
 
 from __future__ import annotations
 
-import gzip
-import json
 import os
 import socket
 import time
 import urllib.error
 import urllib.request
 
-from conftest import ROOT, Gateway, PtyLink, free_port, wait_for
+from conftest import Gateway, PtyLink, free_port, hdlc, kiss, rns_vectors, wait_for
 
 FLAG, ESC = b"\x7e", b"\x7d"
-
-
-def hdlc(packet: bytes) -> bytes:
-    return FLAG + packet.replace(ESC, b"\x7d\x5d").replace(FLAG, b"\x7d\x5e") + FLAG
-
-
-def kiss(packet: bytes) -> bytes:
-    return b"\xc0\x00" + packet.replace(b"\xdb", b"\xdb\xdd").replace(b"\xc0", b"\xdb\xdc") + b"\xc0"
 
 
 def data_packet(size: int = 100, hops: int = 0) -> bytes:
     """An RNS data packet (header type 1, SINGLE) of `size` bytes."""
     return bytes([0x00, hops]) + os.urandom(16) + b"\x00" + os.urandom(size - 19)
-
-
-def announces() -> list[dict]:
-    with gzip.open(ROOT / "tests" / "vectors" / "rns.json.gz") as f:
-        return json.load(f)["announces"]
 
 
 def servers(*names: str, **extra) -> tuple[list[dict], dict[str, int]]:
@@ -85,8 +70,8 @@ def test_bad_input_is_dropped_counted_and_survived(tmp_path, stop_all):
     sender = connected(gateway, ports, "in")
     read_frames(out, 1)  # the gateway's own announce, sent when a port comes up
 
-    valid_announce = next(a for a in announces() if a["valid"] is True)
-    forged = {a["forgery"]: bytes.fromhex(a["raw"]) for a in announces() if a.get("forgery")}
+    valid_announce = next(a for a in rns_vectors()["announces"] if a["valid"] is True)
+    forged = {a["forgery"]: bytes.fromhex(a["raw"]) for a in rns_vectors()["announces"] if a.get("forgery")}
     duplicate = data_packet()
     sender.sendall(
         os.urandom(64 * 1024).replace(FLAG, b"")  # no flag at all: discarded, as RNS does

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 import os
 import socket
 import stat
 import subprocess
 
-from conftest import COMPONENT, GATEWAY, ROOT, Gateway, PtyLink, RnsPeer, free_port, wait_for
+from conftest import COMPONENT, GATEWAY, Gateway, PtyLink, RnsPeer, free_port, hdlc, rns_vectors, wait_for
 
 FAST_RECONNECT = {"reconnect_min_ms": 200, "reconnect_max_ms": 1000}
 
@@ -166,15 +164,6 @@ def test_packet_crosses_with_ifac_and_a_wrong_code_is_dropped(tmp_path, stop_all
         )
     assert gateways[0].interface("inject")["rx_frames"] == 0
     assert gateways[1].interface("rns")["dropped"].get("ifac-invalid", 0) == 0
-
-
-def rns_vectors() -> dict:
-    with gzip.open(ROOT / "tests" / "vectors" / "rns.json.gz") as f:
-        return json.load(f)
-
-
-def hdlc(packet: bytes) -> bytes:
-    return b"\x7e" + packet.replace(b"\x7d", b"\x7d\x5d").replace(b"\x7e", b"\x7d\x5e") + b"\x7e"
 
 
 def test_rns_tcp_client_and_udp_interfaces_through_one_gateway(tmp_path, stop_all):

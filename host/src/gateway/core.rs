@@ -242,10 +242,6 @@ pub fn reason_name(reason: DropReason) -> &'static str {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 impl Relay<'_> {
     fn count_call(&self, n: u64) {
         self.registry.lock().expect("registry").component_calls += n;
@@ -290,8 +286,8 @@ impl Relay<'_> {
             .map_err(|e| e.to_string())?
             .map_err(|e| format!("{e:?}"))?;
         let mut registry = self.registry.lock().expect("registry");
-        registry.identity_hash = hex(&hash);
-        registry.destination_hash = hex(&destination);
+        registry.identity_hash = hex::encode(&hash);
+        registry.destination_hash = hex::encode(&destination);
         tracing::info!(identity = %registry.identity_hash, destination = %registry.destination_hash,
             name = %format!("{app}.{}", aspects.join(".")), "gateway destination");
         Ok(())

@@ -22,6 +22,11 @@ const SERIAL_IDLE: Duration = Duration::from_millis(100);
 /// Largest single read handed to the relay.
 const READ_BUFFER: usize = 64 * 1024;
 
+/// A read that only timed out or was interrupted: nothing wrong, read again.
+fn waiting(e: &std::io::Error) -> bool {
+    matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted)
+}
+
 /// What every interface thread shares.
 #[derive(Clone)]
 pub struct Context {
@@ -218,11 +223,7 @@ fn serve_stream(ctx: &Context, link: usize, peer: String, mut stream: TcpStream)
                     break;
                 }
             }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
-                ) => {}
+            Err(e) if waiting(&e) => {}
             Err(e) => {
                 tracing::debug!(error = %e, "read failed");
                 break;
@@ -299,11 +300,7 @@ fn udp(ctx: &Context, link: usize, config: &InterfaceConfig) {
                         break;
                     }
                 }
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
-                    ) => {}
+                Err(e) if waiting(&e) => {}
                 Err(e) => {
                     result = Err(e.to_string());
                     break;
@@ -348,12 +345,7 @@ fn serial(ctx: &Context, link: usize, config: &InterfaceConfig) {
                         break;
                     }
                 }
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        ErrorKind::TimedOut | ErrorKind::WouldBlock | ErrorKind::Interrupted
-                    ) =>
-                {
+                Err(e) if waiting(&e) => {
                     if std::mem::take(&mut partial)
                         && ctx.events.send(Event::Idle { port: host_port }).is_err()
                     {
