@@ -6,9 +6,10 @@
   app_data and ratchets) and judged by ``RNS.Identity.validate_announce``,
   together with forged ones (bad signature, wrong destination, truncated).
 * Packet headers are unpacked by ``RNS.Packet.unpack``.
-* HDLC and KISS streams are fed, in the chunks recorded here, through the read
-  loop of a real ``TCPClientInterface`` (HDLC, and KISS with
-  ``kiss_framing``), and the frames it delivers and refuses are recorded.
+* Packets are framed with RNS's own HDLC and KISS escaping; HDLC and KISS
+  streams are fed, in the chunks recorded here, through the read loop of a
+  real ``TCPClientInterface`` (HDLC, and KISS with ``kiss_framing``), and the
+  frames it delivers and refuses are recorded.
 * IFAC keys come from a Reticulum instance configured with network names and
   passphrases; frames are wrapped by ``Transport.handle_outgoing_ifac`` and
   checked by ``Transport.handle_ifac``.
@@ -266,6 +267,26 @@ def streams(kiss: bool) -> list:
     return out
 
 
+def framing() -> list:
+    """Packets framed by RNS's own HDLC and KISS escaping (TCP and KISS interfaces)."""
+    out = []
+    special = [0x7E, 0x7D, 0xC0, 0xDB, 0xDC, 0xDD]
+
+    def byte() -> int:
+        return rng.choice(special) if rng.random() < 0.4 else rng.getrandbits(8)
+
+    for n in range(40):
+        packet = bytes(byte() for _ in range(n * 7))
+        out.append(
+            {
+                "packet": packet.hex(),
+                "hdlc": (bytes([HDLC.FLAG]) + HDLC.escape(packet) + bytes([HDLC.FLAG])).hex(),
+                "kiss": (bytes([KISS.FEND, KISS.CMD_DATA]) + KISS.escape(packet) + bytes([KISS.FEND])).hex(),
+            }
+        )
+    return out
+
+
 CONFIG = """
 [reticulum]
   enable_transport = False
@@ -352,6 +373,7 @@ def main() -> None:
             "packets": packets(),
             "hdlc_streams": streams(kiss=False),
             "kiss_streams": streams(kiss=True),
+            "framing": framing(),
         }
     text = json.dumps(vectors, indent=1, sort_keys=True).encode()
     with OUT.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as gz:

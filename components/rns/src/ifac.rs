@@ -145,20 +145,12 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    /// The key-derivation examples of the interop study (RNS 1.5.7).
+    // Keys and frames are checked against RNS's own output in tests/rns_vectors.rs.
+
     #[test]
-    fn derivation_matches_rns() {
-        let both = Ifac::new(Some("testnet"), Some("secret"), 16).unwrap();
-        assert_eq!(
-            hex::encode(both.key()),
-            "28cc3b7d6b000f1f94327a75b3d1928e7869a85ffe87dff38e65e3cb882d8541f4786ba9c68b73c77f13f6c715c8132ccd9055aa033c1c9800c8c11ff0142fb5"
-        );
-        let name_only = Ifac::new(Some("testnet"), None, 16).unwrap();
-        assert_eq!(
-            hex::encode(name_only.key()),
-            "bedfc668194da1f48eeff6901693069d77357193277c8a8335a0caae715c879c4966121fdfb14a3096c3eab295c0014501b37f9dd8c680ee328247451120cd17"
-        );
+    fn a_secret_is_required() {
         assert_eq!(Ifac::new(None, None, 8).err(), Some(IfacError::NoSecret));
+        assert_eq!(Ifac::new(Some("net"), None, 65).err(), Some(IfacError::BadSize(65)));
     }
 
     #[test]
@@ -169,7 +161,6 @@ mod tests {
         packet.push(0);
         packet.extend_from_slice(b"hello");
         let frame = ifac.wrap(&packet);
-        assert_eq!(hex::encode(&frame), "c3dd578f09bb8e1de30bdb7bd022770e4c0d5f516c5666d12d96a6d4c95eb0ad");
         assert_eq!(ifac.unwrap(&frame).unwrap(), packet);
         let mut tampered = frame.clone();
         *tampered.last_mut().unwrap() ^= 1;

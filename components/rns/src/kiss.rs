@@ -131,14 +131,6 @@ mod tests {
     }
 
     #[test]
-    fn rns_examples() {
-        assert_eq!(frame(&[]), [0xc0, 0x00, 0xc0]);
-        assert_eq!(frame(&[0xc0]), [0xc0, 0x00, 0xdb, 0xdc, 0xc0]);
-        assert_eq!(frame(&[0xdb]), [0xc0, 0x00, 0xdb, 0xdd, 0xc0]);
-        assert_eq!(frame(&[0x01, 0xdb, 0xdc, 0xc0]), [0xc0, 0x00, 0x01, 0xdb, 0xdd, 0xdc, 0xdb, 0xdc, 0xc0]);
-    }
-
-    #[test]
     fn round_trip_byte_by_byte() {
         let packet: Vec<u8> = (0..=255u8).cycle().take(500).collect();
         let mut deframer = Deframer::new(564);

@@ -152,6 +152,15 @@ fn kiss_streams_deframe_as_in_rns_kiss_framing() {
 }
 
 #[test]
+fn framing_is_rns_framing() {
+    for case in rns_section("framing") {
+        let packet = hex(case["packet"].as_str().unwrap());
+        assert_eq!(to_hex(&hdlc::frame(&packet)), case["hdlc"]);
+        assert_eq!(to_hex(&kiss::frame(&packet)), case["kiss"]);
+    }
+}
+
+#[test]
 fn ifac_keys_wraps_and_checks() {
     for case in rns_section("ifac") {
         let ifac = Ifac::new(
