@@ -99,15 +99,14 @@ pub fn validate(packet: &Packet<'_>) -> Result<Announce, AnnounceError> {
     let app_data = &data[at..];
 
     let identity = PublicIdentity::from_bytes(public_key).map_err(|_| AnnounceError::BadKey)?;
-    let mut signed = Vec::with_capacity(HASH_LEN + data.len());
-    signed.extend_from_slice(&header.destination_hash);
-    signed.extend_from_slice(public_key);
-    signed.extend_from_slice(&name_hash);
-    signed.extend_from_slice(&random_hash);
-    if let Some(ratchet) = &ratchet {
-        signed.extend_from_slice(ratchet);
-    }
-    signed.extend_from_slice(app_data);
+    let signed = signed_fields(
+        &header.destination_hash,
+        public_key,
+        &name_hash,
+        &random_hash,
+        ratchet.as_ref(),
+        app_data,
+    );
     if !identity.verify(&signed, signature) {
         return Err(AnnounceError::BadSignature);
     }
@@ -129,6 +128,20 @@ pub fn validate(packet: &Packet<'_>) -> Result<Announce, AnnounceError> {
     })
 }
 
+/// What an announce's signature covers: `destination ‖ public keys ‖ name hash
+/// ‖ random hash ‖ [ratchet] ‖ app_data`.
+fn signed_fields(
+    destination: &[u8; HASH_LEN],
+    public_key: &[u8],
+    name_hash: &[u8; NAME_HASH_LEN],
+    random_hash: &[u8; RANDOM_HASH_LEN],
+    ratchet: Option<&[u8; RATCHET_LEN]>,
+    app_data: &[u8],
+) -> Vec<u8> {
+    let ratchet = ratchet.map_or(&[][..], |r| &r[..]);
+    [&destination[..], public_key, name_hash, random_hash, ratchet, app_data].concat()
+}
+
 /// The raw announce packet RNS's `Destination.announce` would send for the
 /// destination `full_name` of `identity`, with this random hash (5 random
 /// bytes then the time, see [`random_hash`]) and app_data, without ratchet.
@@ -142,13 +155,8 @@ pub fn create(
     let destination = destination_hash(&name_hash, &identity.hash());
     let public_key = identity.public().to_bytes();
     let app_data = app_data.unwrap_or(&[]);
-    let mut signed = Vec::with_capacity(HASH_LEN + FIXED_LEN + app_data.len());
-    signed.extend_from_slice(&destination);
-    signed.extend_from_slice(&public_key);
-    signed.extend_from_slice(&name_hash);
-    signed.extend_from_slice(&random_hash);
-    signed.extend_from_slice(app_data);
-    let signature = identity.sign(&signed);
+    let signature =
+        identity.sign(&signed_fields(&destination, &public_key, &name_hash, &random_hash, None, app_data));
     let mut data = Vec::with_capacity(FIXED_LEN + app_data.len());
     data.extend_from_slice(&public_key);
     data.extend_from_slice(&name_hash);
