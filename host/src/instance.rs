@@ -35,13 +35,28 @@ pub enum HostError {
     Trap(String),
 }
 
-/// The store's data: WASI with no capabilities beyond randomness and clocks,
-/// and the memory limiter.
+/// The store's data: WASI with no capabilities beyond randomness, clocks and
+/// the granted directory, the locks on that directory's files, and the memory
+/// limiter.
 pub struct State {
     wasi: WasiCtx,
-    table: ResourceTable,
+    pub(crate) table: ResourceTable,
     limits: Limiter,
+    dir: Option<PathBuf>,
 }
+
+impl State {
+    /// The directory this instance was granted, if any.
+    pub(crate) fn granted_dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+}
+
+/// How long the node store's SQLite waits for another program's lock before
+/// it reports "database is locked" (`styrene_store::BUSY_TIMEOUT`, styrened's
+/// busy timeout). A call on an instance with a directory may wait that long
+/// on top of its own deadline.
+const LOCK_WAIT: Duration = Duration::from_secs(5);
 
 /// wasmtime's `StoreLimits`, remembering the growth it refused so that a
 /// trap can be reported as the memory limit it is.
@@ -115,7 +130,7 @@ impl<'r> Styrene<'r> {
         &mut self,
         f: impl FnOnce(&crate::bindings::Styrene, &mut Store<State>) -> wasmtime::Result<T>,
     ) -> Result<T, HostError> {
-        self.store.set_epoch_deadline(deadline_ticks(self.runtime));
+        self.store.set_epoch_deadline(deadline_ticks(self.runtime, self.dir.as_deref()));
         match f(&self.bindings, &mut self.store) {
             Ok(value) => Ok(value),
             Err(trap) => {
@@ -273,8 +288,9 @@ impl<'r> Styrene<'r> {
     }
 }
 
-fn deadline_ticks(runtime: &Runtime) -> u64 {
-    runtime.limits.deadline_ticks()
+fn deadline_ticks(runtime: &Runtime, dir: Option<&Path>) -> u64 {
+    let waiting = if dir.is_some() { LOCK_WAIT.as_millis() / crate::EPOCH_TICK.as_millis() } else { 0 };
+    runtime.limits.deadline_ticks() + waiting as u64
 }
 
 fn fresh(
@@ -295,11 +311,12 @@ fn fresh(
     if let Some(dir) = dir {
         wasi.preopened_dir(dir, ".", FsPerms::ReadWrite)?;
     }
-    let state = State { wasi: wasi.build(), table: ResourceTable::new(), limits };
+    let state =
+        State { wasi: wasi.build(), table: ResourceTable::new(), limits, dir: dir.map(Path::to_path_buf) };
     let mut store = Store::new(runtime.engine(), state);
     store.limiter(|s| &mut s.limits);
     // instantiation runs guest code too, under the same deadline as a call
-    store.set_epoch_deadline(deadline_ticks(runtime));
+    store.set_epoch_deadline(deadline_ticks(runtime, dir));
     store.epoch_deadline_trap();
     let bindings = runtime.pre.instantiate(&mut store)?;
     Ok((store, bindings))

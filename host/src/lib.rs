@@ -4,18 +4,18 @@
 //! artifact is cached on disk, keyed by the wasm's SHA-256 and by wasmtime's
 //! version and configuration) and owns the engine. [`Styrene`] is one instance
 //! with its own store: no capabilities but randomness, clocks and at most one
-//! directory; capped memory; an execution deadline on every call; and recovery
+//! directory (with locks on its files, so that the node store shares its
+//! database with other SQLite programs); capped memory; an execution deadline on every call; and recovery
 //! from a trap (the broken instance is dropped and a fresh one takes its place;
 //! the caller gets [`HostError::MemoryLimit`], [`HostError::Deadline`] or
 //! [`HostError::Trap`]).
 
 mod cache;
-mod db_lock;
+mod file_locks;
 pub mod gateway;
 mod instance;
 mod runtime;
 
-pub use db_lock::DatabaseLock;
 pub use instance::{HostError, State, Styrene};
 pub use runtime::{EPOCH_TICK, Limits, Runtime};
 
@@ -25,6 +25,7 @@ pub mod bindings {
         world: "styrene",
         path: "../wit",
         additional_derives: [PartialEq],
+        with: { "styrene:core/file-locks.lockable-file": crate::file_locks::LockableFile },
     });
 }
 

@@ -1,9 +1,8 @@
 //! `styrene-gateway nodes ...`: styrened's node store, through the component.
 
 use std::path::PathBuf;
-use std::time::Duration;
 use styrene_host::bindings::exports::styrene::core::nodes::{DeviceType, MeshDevice};
-use styrene_host::{DatabaseLock, HostError, Runtime, Styrene};
+use styrene_host::{HostError, Runtime, Styrene};
 use wasmtime::component::ResourceAny;
 
 /// The file styrened keeps in its data directory.
@@ -52,8 +51,8 @@ pub fn run(
     if !db.is_dir() {
         return Err(format!("{} is not a directory", db.display()).into());
     }
-    // held until the store is closed: no other SQLite connection touches the file meanwhile
-    let _lock = DatabaseLock::acquire(&db.join(DB_FILE), Duration::from_secs(5))?;
+    // the file is shared as SQLite shares it: a running gateway or styrened may
+    // hold it for a moment, and the store waits for them as their SQLite would
     let mut styrene = runtime.instantiate_with_dir(&db)?;
     let store =
         styrene.with_nodes(|n, s| n.node_store().call_open(s, DB_FILE))?.map_err(|e| format!("{e:?}"))?;

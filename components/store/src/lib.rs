@@ -3,7 +3,9 @@
 //! this store in both directions.
 //!
 //! Unlike styrened, which opens a connection and re-runs its schema setup on
-//! every call, a `NodeStore` keeps one connection. Opening checks the file
+//! every call, a `NodeStore` keeps one connection. It shares the file as every
+//! SQLite program does (locks, a rollback journal, the busy timeout); inside
+//! the component the host takes the locks for it (`use_host_locks`). Opening checks the file
 //! first: something that is not SQLite, a damaged database, or a `nodes`
 //! table of another shape is an error, and the file is left untouched.
 
@@ -12,9 +14,10 @@ mod store;
 mod vfs;
 
 pub use store::{
-    HeardAnnounce, IdentityLookup, NodeQuery, NodeStore, PathEntry, SaveOutcome, StoreError,
+    BUSY_TIMEOUT, HeardAnnounce, IdentityLookup, NodeQuery, NodeStore, PathEntry, SaveOutcome, StoreError,
     ambiguous_warning,
 };
+pub use vfs::{LockFailure, LockKind, LockableFile, OpenLockable, Snapshot, use_host_locks};
 
 /// Shortest accepted hash prefix for lookups.
 pub const MIN_PREFIX_LENGTH: usize = 8;

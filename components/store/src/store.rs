@@ -26,6 +26,8 @@ pub enum StoreError {
     Io(String),
     /// Any other SQLite failure.
     Sqlite(String),
+    /// Another program held the database for longer than `BUSY_TIMEOUT`.
+    Busy(String),
 }
 
 impl fmt::Display for StoreError {
@@ -36,6 +38,7 @@ impl fmt::Display for StoreError {
             StoreError::ForeignSchema(m) => write!(f, "not a styrened node store: {m}"),
             StoreError::Io(m) => write!(f, "cannot access the database: {m}"),
             StoreError::Sqlite(m) => write!(f, "database error: {m}"),
+            StoreError::Busy(m) => write!(f, "{m}"),
         }
     }
 }
@@ -47,6 +50,7 @@ impl From<rusqlite::Error> for StoreError {
         use rusqlite::ErrorCode as C;
         match e.sqlite_error_code() {
             Some(C::NotADatabase) => StoreError::NotADatabase(e.to_string()),
+            Some(C::DatabaseBusy | C::DatabaseLocked) => StoreError::Busy(e.to_string()),
             Some(C::DatabaseCorrupt) => StoreError::Corrupt(e.to_string()),
             Some(C::CannotOpen | C::ReadOnly | C::DiskFull | C::PermissionDenied | C::SystemIoFailure) => {
                 StoreError::Io(e.to_string())
@@ -194,10 +198,16 @@ pub struct NodeStore {
     /// uppercase ASCII letter (unknown until the first prefix lookup). While
     /// it holds, styrened's case-insensitive `LIKE 'prefix%'` matches exactly
     /// the rows in one index range, so a prefix lookup need not scan the table.
-    lowercase_only: [Cell<Option<bool>>; 2],
+    /// Known for one `PRAGMA data_version`: a write by another program makes
+    /// it unknown again (this connection's own saves keep it up to date).
+    lowercase_only: [Cell<Option<(i64, bool)>>; 2],
 }
 
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// How long a call waits for another program's lock before it fails with
+/// "database is locked": Python's `sqlite3` default, which styrened uses.
+pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl NodeStore {
     /// Opens (creating if absent) a `nodes.db`, checks it, and brings its
@@ -247,15 +257,19 @@ impl NodeStore {
     }
 
     fn prepare(conn: Connection) -> Result<Self, StoreError> {
-        // Exclusive locking mode, set before the first read: the store is the
-        // file's only user while it is open. It keeps the page cache between
-        // transactions (without it each lookup re-reads its pages, through
-        // WASI in the component), and it is what lets SQLite use WAL without
-        // shared memory, which WASI does not have. In the component there are
-        // no locks behind it at all ("unix-none"): SQLite's WASI build would
-        // lock with a `nodes.db.lock` directory, which a killed process leaves
-        // behind. So: while a store is open, no other program writes its file.
-        conn.query_row("PRAGMA locking_mode = EXCLUSIVE", [], |_| Ok(()))?;
+        // Another program may hold the file for a moment (styrened writing an
+        // announce, a `sqlite3` shell): wait as long as styrened's SQLite does.
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // A file an earlier version of this store left in WAL mode (after a
+        // crash) is first recovered and put back in rollback-journal mode:
+        // WAL needs shared memory that the component cannot share with other
+        // processes, so it can only open such a file in exclusive mode.
+        let in_wal: bool = conn.query_row("PRAGMA journal_mode", [], |r| r.get::<_, String>(0))? == "wal";
+        if in_wal {
+            conn.query_row("PRAGMA locking_mode = EXCLUSIVE", [], |_| Ok(()))?;
+            conn.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()))?;
+            conn.query_row("PRAGMA locking_mode = NORMAL", [], |_| Ok(()))?;
+        }
         // nothing is written before the file has proved sound: a damaged or
         // truncated database is reported, never "repaired" by a schema change
         let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
@@ -263,14 +277,10 @@ impl NodeStore {
             return Err(StoreError::Corrupt(check));
         }
         check_shape(&conn)?;
-        // WAL with synchronous=NORMAL: a save is one write of its pages to the
-        // log and no fsync; a killed process loses nothing that returned, and
-        // a power cut can lose the last saves but never corrupts the file.
-        // `Drop` puts the file back in styrened's rollback-journal mode.
-        conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
-        conn.execute_batch(
-            "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -8192; PRAGMA temp_store = MEMORY;",
-        )?;
+        // styrened's own journal and durability (a rollback journal, synchronous
+        // FULL), so that every program sharing the file can trust it; the page
+        // cache survives between calls as long as nobody else wrote.
+        conn.execute_batch("PRAGMA cache_size = -8192; PRAGMA temp_store = MEMORY;")?;
         conn.execute(CREATE_NODES, [])?;
         for (column, kind) in MIGRATED_COLUMNS {
             if !has_column(&conn, "nodes", column)? {
@@ -355,8 +365,11 @@ impl NodeStore {
 
     /// Keeps `lowercase_only` true to the table after a value was stored.
     fn note_stored(&self, column: HashColumn, value: Option<&str>) {
-        if value.is_some_and(|v| v.bytes().any(|b| b.is_ascii_uppercase())) {
-            self.lowercase_only[column as usize].set(Some(false));
+        let cell = &self.lowercase_only[column as usize];
+        if let Some((version, true)) = cell.get()
+            && value.is_some_and(|v| v.bytes().any(|b| b.is_ascii_uppercase()))
+        {
+            cell.set(Some((version, false)));
         }
     }
 
@@ -453,6 +466,8 @@ impl NodeStore {
         if !is_valid_hash_prefix(Some(hash)) {
             return Ok(IdentityLookup::InvalidPrefix);
         }
+        // one read transaction: what `is_lowercase_only` learns holds for the rows read
+        let read = self.conn.unchecked_transaction()?;
         let rows: Vec<Option<String>> = if self.is_lowercase_only(column)? {
             // the rows LIKE matches are those starting with the lowercased prefix:
             // the index range [prefix, prefix with its last character plus one)
@@ -468,6 +483,7 @@ impl NodeStore {
                 self.conn.prepare_cached(&format!("SELECT identity_hash FROM nodes WHERE {name} LIKE ?"))?;
             stmt.query_map([format!("{hash}%")], |r| r.get(0))?.collect::<Result<_, _>>()?
         };
+        read.commit()?;
         Ok(match rows.as_slice() {
             [] => IdentityLookup::NotFound,
             [only] => only.clone().map_or(IdentityLookup::NotFound, IdentityLookup::Found),
@@ -477,7 +493,10 @@ impl NodeStore {
 
     fn is_lowercase_only(&self, column: HashColumn) -> Result<bool, StoreError> {
         let cell = &self.lowercase_only[column as usize];
-        if let Some(known) = cell.get() {
+        let version: i64 = self.conn.prepare_cached("PRAGMA data_version")?.query_row([], |r| r.get(0))?;
+        if let Some((known_at, known)) = cell.get()
+            && known_at == version
+        {
             return Ok(known);
         }
         let name = column.name();
@@ -486,7 +505,7 @@ impl NodeStore {
              AND (typeof({name}) != 'text' OR {name} != lower({name})))"
         );
         let known = self.conn.query_row(&sql, [], |r| r.get(0))?;
-        cell.set(Some(known));
+        cell.set(Some((version, known)));
         Ok(known)
     }
 
@@ -625,14 +644,6 @@ impl NodeStore {
     pub fn integrity_ok(&self) -> Result<bool, StoreError> {
         let result: String = self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
         Ok(result == "ok")
-    }
-}
-
-impl Drop for NodeStore {
-    fn drop(&mut self) {
-        // checkpoints the log into the file and removes it; if this fails the
-        // file stays in WAL mode, which styrened's SQLite opens just as well
-        let _ = self.conn.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()));
     }
 }
 

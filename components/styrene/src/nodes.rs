@@ -103,6 +103,7 @@ impl From<store::StoreError> for StoreError {
             store::StoreError::ForeignSchema(m) => StoreError::ForeignSchema(m),
             store::StoreError::Io(m) => StoreError::Io(m),
             store::StoreError::Sqlite(m) => StoreError::Sqlite(m),
+            store::StoreError::Busy(m) => StoreError::Busy(m),
         }
     }
 }
@@ -234,6 +235,7 @@ impl StoreResource {
 
 impl GuestNodeStore for StoreResource {
     fn open(path: String) -> Stored<NodeStore> {
+        crate::file_locks::install();
         Ok(NodeStore::new(StoreResource(store::NodeStore::open(std::path::Path::new(&path))?)))
     }
     fn open_in_memory() -> Stored<NodeStore> {

@@ -12,10 +12,9 @@ mod status;
 pub use config::Config;
 pub use core::{DB_FILE, IDENTITY_FILE};
 
-use crate::{DatabaseLock, Runtime};
+use crate::Runtime;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 /// Depth of the relay's input channel: interface threads wait when it is full,
 /// so a flood slows its sender instead of growing memory.
@@ -24,9 +23,6 @@ const CHANNEL_DEPTH: usize = 256;
 /// Runs the gateway until `shutdown` is set (SIGTERM).
 pub fn run(runtime: &Runtime, config: Config, shutdown: Arc<AtomicBool>) -> Result<(), String> {
     create_private_dir(&config.data_dir)?;
-    let db = config.data_dir.join(DB_FILE);
-    let _lock = DatabaseLock::acquire(&db, Duration::from_secs(5))
-        .map_err(|e| format!("{}: {e} (is another gateway or styrened using it?)", db.display()))?;
     let server = match config.status.listen {
         Some(addr) => {
             Some(tiny_http::Server::http(addr).map_err(|e| format!("status endpoint {addr}: {e}"))?)

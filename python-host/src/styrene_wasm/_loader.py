@@ -23,6 +23,7 @@ from wasmtime import Config, Engine, Store, WasiConfig, WasmtimeError
 from wasmtime import _bindings as capi
 from wasmtime.component import Component, Linker
 
+from . import _file_locks
 from ._errors import ComponentTrap, DeadlineExceeded, MemoryLimitExceeded
 from ._fastcall import FastFunc
 
@@ -45,6 +46,9 @@ WASMTIME_VERSION = _wasmtime_version()
 MEMORY_LIMIT = 64 << 20  # bytes of linear memory per instance
 EPOCH_TICK = 0.05  # seconds per epoch tick (the ticker thread wakes this often and takes the GIL)
 DEADLINE_TICKS = 20  # a call may run about one second
+# A call on an instance with a directory (a node store) may also wait up to
+# SQLite's busy timeout, 5 s, for another program's lock on its database.
+LOCK_WAIT_TICKS = 100
 _REFRESH_TICKS = DEADLINE_TICKS // 2
 
 
@@ -194,6 +198,7 @@ def _load() -> Loaded:
         _store_artifact(artifact, component.serialize())
     linker = Linker(engine)
     linker.add_wasip2()
+    _file_locks.define(linker, component, engine)
     loaded = Loaded(engine, component, linker, path, artifact, from_cache, time.perf_counter() - started)
     _start_ticker(loaded)
     return loaded
@@ -229,17 +234,24 @@ class Instance:
         # directory, as `.`. stderr is kept (its last 4 KiB): it says when the guest
         # ran out of memory.
         wasi = WasiConfig()
+        self.deadline_ticks = DEADLINE_TICKS
         if directory is not None:
             wasi.preopen_dir(str(directory), ".")
+            _file_locks.grant(self.store, directory)
+            self.deadline_ticks += LOCK_WAIT_TICKS
         self.stderr = bytearray()
         wasi.stderr_custom = self._stderr
         self.store.set_wasi(wasi)
         self.store.set_limits(memory_size=MEMORY_LIMIT)
-        self.store.set_epoch_deadline(DEADLINE_TICKS)
+        self.store.set_epoch_deadline(self.deadline_ticks)
         self.epoch = loaded.epoch
         self.deadline_set_at = loaded.epoch[0]
         self.instance = loaded.linker.instantiate(self.store, loaded.component)
         self._funcs: dict[str, FastFunc] = {}
+
+    def discard(self) -> None:
+        """Release what the instance holds outside wasmtime: its file locks."""
+        _file_locks.release(self.store)
 
     def _stderr(self, data: bytes) -> None:
         self.stderr += data
@@ -266,7 +278,7 @@ class Instance:
     def refresh_deadline(self) -> None:
         """Re-arm the deadline. Callers do it once half of it has passed, not per
         call, so every call still gets between half and all of the deadline."""
-        self.store.set_epoch_deadline(DEADLINE_TICKS)
+        self.store.set_epoch_deadline(self.deadline_ticks)
         self.deadline_set_at = self.epoch[0]
 
 

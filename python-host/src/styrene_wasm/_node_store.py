@@ -8,36 +8,29 @@ open connection, where styrened opens a connection and re-runs its schema
 setup on every call. Calls are serialised by the process-wide ``_db_lock``:
 concurrent saves and reads from many threads are safe.
 
-While the component has a database open it is that file's only user: it keeps
-pages cached and writes through a log in exclusive mode, and WASI has no file
-locks, so this host holds SQLite's exclusive lock for it (see
-``_DatabaseLock``). Any other SQLite connection, styrened's included, gets
-"database is locked" until ``_Database.close()`` (or ``init_db``, or exit).
+The file is shared as SQLite shares it: the component's SQLite takes SQLite's
+own locks through this host (``_file_locks``), uses styrened's rollback
+journal and waits up to styrened's busy timeout for another program's lock, so
+styrened, the ``sqlite3`` shell and other components read and write the same
+``nodes.db`` while the store is open, and each sees the others' commits on its
+next call.
 """
 
 from __future__ import annotations
 
 import atexit
-import errno
 import json
 import logging
 import os
 import re
 import sqlite3
-import struct
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 from . import _loader, _mesh_device
-
-try:
-    import fcntl
-except ImportError:  # not on Windows
-    fcntl = None  # type: ignore[assignment]
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +88,7 @@ def get_db_path() -> Path:
 
 
 _ERROR_NAMES = ("not a database", "damaged", "not a styrened node store", "cannot access", "database error")
+_BUSY = len(_ERROR_NAMES)  # `store-error.busy`, after the cases above
 
 
 def _check(result: tuple) -> Any:
@@ -102,47 +96,10 @@ def _check(result: tuple) -> Any:
     if ok:
         return value
     case, message = value
+    if case == _BUSY:
+        # what styrened's own sqlite3 raises once its busy timeout has passed
+        raise sqlite3.OperationalError("database is locked")
     raise NodeStoreError(f"{_ERROR_NAMES[case]}: {message}")
-
-
-class _DatabaseLock:
-    """What SQLite's own exclusive lock is: a write lock on SQLite's lock bytes
-    (the pending byte, the reserved byte, the 510-byte shared range), held as
-    an open-file-description lock so that every other SQLite connection, in
-    this process too, sees the database as locked. Without it, a connection
-    that only read the file would checkpoint and delete the component's log
-    when it closed."""
-
-    START, LENGTH = 0x40000000, 512
-    _ofd = getattr(fcntl, "F_OFD_SETLK", None) if fcntl else None
-
-    def __init__(self, path: Path, timeout: float = 5.0) -> None:
-        try:
-            # an empty file is a new database to SQLite
-            self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as e:
-            raise NodeStoreError(f"cannot access: {path}: {e.strerror}") from None
-        if self._ofd is None:
-            return  # no OFD locks on this platform: the one-user rule stays a rule
-        request = struct.pack("hhxxxxqqixxxx", fcntl.F_WRLCK, os.SEEK_SET, self.START, self.LENGTH, 0)
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.fcntl(self._fd, self._ofd, request)
-                return
-            except OSError as e:
-                if e.errno not in (errno.EAGAIN, errno.EACCES):
-                    os.close(self._fd)
-                    raise NodeStoreError(f"cannot access: {path}: {e}") from None
-                if time.monotonic() >= deadline:
-                    os.close(self._fd)
-                    raise NodeStoreError(f"database is locked: {path} is in use by another program") from None
-                time.sleep(0.02)
-
-    def release(self) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)  # closing the description releases its lock
-            self._fd = -1
 
 
 class _Database:
@@ -163,34 +120,33 @@ class _Database:
         self.path = path
         self.instance: Any = None
         self.handle: Any = None
-        self.lock: _DatabaseLock | None = None
         self._start()
 
     def _start(self) -> None:
-        self.lock = _DatabaseLock(self.path)
+        self.instance = _loader.Instance(_loader.load(), directory=self.path.parent)
         try:
-            self.instance = _loader.Instance(_loader.load(), directory=self.path.parent)
             open_store = self.instance.func(_NODES, "[static]node-store.open")
             self.handle = _check(open_store(self.path.name))
         except BaseException:
-            self.instance = None
-            self.lock.release()
+            self._discard()
             raise
 
+    def _discard(self) -> None:
+        """Forget the instance; its file locks are released at once."""
+        if self.instance is not None:
+            self.instance.discard()
+        self.handle = self.instance = None
+
     def close(self) -> None:
-        """Let go of the file: the component checkpoints its log and leaves the
-        file in styrened's journal mode, so another program may use it. The
-        next call opens it again."""
+        """Close the connection. The next call opens it again."""
         with _db_lock:
-            handle, self.handle = self.handle, None
+            handle = self.handle
             if handle is not None:
                 try:
                     handle.drop(self.instance.store)
                 except _loader.WasmtimeError:
-                    pass  # a trapped instance: SQLite recovers the log on the next open
-            self.instance = None
-            if self.lock is not None:
-                self.lock.release()
+                    pass  # a trapped instance: SQLite rolls back a hot journal on the next open
+            self._discard()
 
     def reopen(self) -> None:
         """Close and open the file again."""
@@ -205,11 +161,10 @@ class _Database:
             try:
                 return _check(self.instance.call_method(_NODES, "node-store", method, self.handle, *args))
             except _loader.WasmtimeError as trap:
-                # SQLite rolls back a half-done write when the file is next opened
+                # SQLite rolls back a half-done write (its hot journal) when the
+                # file is next opened, by this store or any other program
                 stderr = bytes(self.instance.stderr)
-                self.handle = self.instance = None
-                if self.lock is not None:
-                    self.lock.release()
+                self._discard()
                 raise _loader.trap_error(trap, f"node-store.{method}", stderr) from None
 
     @classmethod
@@ -276,9 +231,9 @@ def _to_path(entry: tuple | None) -> dict | None:
 def init_db(db_path: Path | None = None) -> sqlite3.Connection:
     """Ensure the schema (through the component) and return a new sqlite3 connection; the caller closes it."""
     path = Path(db_path) if db_path is not None else get_db_path()
-    # the schema is ensured, then the file released, so the caller's connection
-    # sees it whole; the store's next call opens it again
-    _Database.for_path(path).close()
+    # the schema is ensured through the component; the file is shared, so the
+    # store stays open beside the caller's connection
+    _Database.for_path(path)
     conn = sqlite3.Connection(str(path), check_same_thread=False)
     conn.row_factory = sqlite3.Row
     return conn
