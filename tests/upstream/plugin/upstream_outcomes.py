@@ -3,8 +3,9 @@ by ``UPSTREAM_OUTCOMES`` when the session ends, with which ``NodeStore`` the
 run's styrened had (styrened's own, or the component's after activation).
 
 A test counts as passed only if its setup, call and teardown all passed; one
-that was skipped in a phase and failed in none counts as skipped; anything
-else as failed, with the first line of the first error as its cause.
+that was skipped in a phase and failed in none counts as skipped, with the
+skip's reason as its cause; anything else as failed, with the first line of the
+first error as its cause.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ _causes: dict[str, str] = {}
 
 def _cause(report: pytest.TestReport | pytest.CollectReport) -> str:
     crash = getattr(report.longrepr, "reprcrash", None)
-    if crash is not None:
+    if isinstance(report.longrepr, tuple):  # a skip: (path, line, reason)
+        lines = [report.longrepr[2]]
+    elif crash is not None:
         lines = crash.message.strip().splitlines()
     else:  # an import error while collecting comes as text: its "E" lines say what
         text = str(report.longrepr).splitlines()
@@ -35,6 +38,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         _causes.setdefault(report.nodeid, _cause(report))
     elif report.skipped and previous != "failed":
         _outcomes[report.nodeid] = "skipped"
+        _causes[report.nodeid] = _cause(report)
     else:
         _outcomes[report.nodeid] = previous
 
