@@ -270,6 +270,53 @@ def test_other_connections_share_the_file_while_the_component_has_it_open(tmp_pa
     assert len(ours.get_all_nodes()) == 1
 
 
+def test_rows_written_through_get_conn_read_back_as_styrened_reads_them(impl, tmp_path):
+    ns, _ = impl
+    db = tmp_path / "nodes.db"
+    store = ns.NodeStore(db)
+    conn = store._get_conn()
+    assert isinstance(conn, sqlite3.Connection) and conn.row_factory is sqlite3.Row
+    assert Path(conn.execute("PRAGMA database_list").fetchone()["file"]) == db.resolve()
+    # a row styrened's own save_node would never write: no name, no device type
+    conn.execute(
+        "INSERT INTO nodes (destination_hash, identity_hash, name, device_type, last_announce)"
+        " VALUES (?, ?, NULL, NULL, 5)",
+        ("ab" * 16, "1" * 32),
+    )
+    conn.commit()
+    conn.close()
+    with store._connection() as conn:
+        conn.execute("UPDATE nodes SET hops = 3")
+        conn.commit()
+    node = store.get_node_by_destination("ab" * 16)
+    # styrened names a nameless node after its hash and reads a missing type as UNKNOWN
+    assert (node.name, node.device_type.name, node.hops) == ("device-abababab", "UNKNOWN", 3)
+    with pytest.raises(sqlite3.ProgrammingError):
+        conn.execute("SELECT 1")  # _connection() closed it
+
+
+def test_resetting_styreneds_singleton_gives_a_new_store_after_activation(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import styrene_wasm\n"
+            "assert styrene_wasm.activate()\n"
+            "from styrened.services import node_store as ns\n"
+            "first = ns.get_node_store()\n"
+            "ns._node_store = None\n"
+            "second = ns.get_node_store()\n"
+            "print(type(second).__module__, first is not second, ns._node_store is second)\n",
+        ],
+        env={**os.environ, "STYRENE_DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["styrene_wasm._node_store", "True", "True"]
+
+
 def test_the_oldest_schema_is_migrated_as_styrened_does(tmp_path):
     from styrened.services.node_store import NodeStore as Upstream
 

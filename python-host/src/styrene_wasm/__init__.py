@@ -117,6 +117,7 @@ def _activate_node_store() -> None:
     }
     _rebind(pairs)
     upstream._node_store = None  # a singleton made before activation was styrened's own
+    _node_store._singleton_home = upstream
 
 
 def _activate_pqc() -> None:

@@ -22,8 +22,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from wasmtime import WasmtimeError
-from wasmtime import _bindings
+from wasmtime import WasmtimeError, _bindings
 from wasmtime._store import StoreContext
 from wasmtime.component import Linker, ResourceHost, ResourceType
 
@@ -286,15 +285,15 @@ def _callback(body: Any, result_type: Any) -> Any:
             else:
                 context = StoreContext(ctypes.cast(ctx, ctypes.POINTER(_bindings.wasmtime_context_t)))
                 try:
-                    result_type.convert_to_c(
-                        context, answer, ctypes.cast(results, ctypes.POINTER(_bindings.wasmtime_component_val_t))
-                    )
+                    slot = ctypes.cast(results, ctypes.POINTER(_bindings.wasmtime_component_val_t))
+                    result_type.convert_to_c(context, answer, slot)
                 finally:
                     context._invalidate()
             return 0
         except BaseException as e:  # never unwind through wasmtime: trap the call
             message = f"styrene-wasm file-locks host: {type(e).__name__}: {e}".encode()
-            return ctypes.cast(_bindings.wasmtime_error_new(ctypes.create_string_buffer(message)), ctypes.c_void_p).value or 0
+            error = _bindings.wasmtime_error_new(ctypes.create_string_buffer(message))
+            return ctypes.cast(error, ctypes.c_void_p).value or 0
 
     return _callback_type(call)
 

@@ -27,6 +27,8 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -246,6 +248,21 @@ class NodeStore:
         self._db_path = Path(db_path) if db_path is not None else get_db_path()
         self._db = _Database.for_path(self._db_path)
 
+    def _get_conn(self) -> sqlite3.Connection:
+        """A new ``sqlite3`` connection to this store's file, schema ensured, as
+        styrened's private method gives (its tests write rows through it); the
+        caller closes it. What it commits, the store's next call sees."""
+        return init_db(self._db_path)
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        """:meth:`_get_conn`, closed on leaving the block: styrened's successor to it."""
+        conn = self._get_conn()
+        try:
+            yield conn
+        finally:
+            conn.close()
+
     def save_node(self, device: Any) -> None:
         if not _is_valid_hash(device.destination_hash):
             logger.warning(f"Invalid destination_hash rejected: {device.destination_hash!r}")
@@ -380,14 +397,19 @@ class NodeStore:
 
 _node_store: NodeStore | None = None
 
+# The module whose ``_node_store`` holds the process-wide store: this one, or
+# styrened's once activated, so that code which resets
+# ``styrened.services.node_store._node_store = None`` (styrened's tests do) gets a new store.
+_singleton_home: Any = sys.modules[__name__]
+
 
 def get_node_store() -> NodeStore:
     """The process-wide NodeStore on :func:`get_db_path`."""
-    global _node_store
     with _db_lock:
-        if _node_store is None:
-            _node_store = NodeStore()
-        return _node_store
+        store = getattr(_singleton_home, "_node_store", None)
+        if store is None:
+            store = _singleton_home._node_store = NodeStore()
+        return store
 
 
 def check_connection_health() -> dict[str, int | bool | str]:
