@@ -293,6 +293,10 @@ def _core_type(ty: FuncType) -> tuple[list[str], list[str]]:
     return [str(p) for p in ty.params], [str(r) for r in ty.results]
 
 
+def _signature(params: list[str], results: list[str]) -> str:
+    return f"({', '.join(params)}) -> {', '.join(results) or '()'}"
+
+
 # ------------------------------------------------------------------ functions
 
 
@@ -397,11 +401,12 @@ def _mismatch(module: Module, specs: dict[str, FuncSpec]) -> str | None:
         ty = exports.get(key)
         if not isinstance(ty, FuncType):
             return f"it does not export {key}"
-        if _core_type(ty) != (spec.core_params, spec.core_results):
-            return f"{key} is {ty}, the WIT type flattens to {spec.core_params} -> {spec.core_results}"
+        want = (spec.core_params, spec.core_results)
+        if _core_type(ty) != want:
+            return f"{key} is {_signature(*_core_type(ty))}, the WIT type flattens to {_signature(*want)}"
         post = exports.get(f"cabi_post_{key}")
         if post is not None and _core_type(post) != (spec.core_results, []):
-            return f"cabi_post_{key} is {post}, expected {spec.core_results} -> []"
+            return f"cabi_post_{key} is {_signature(*_core_type(post))}, expected {_signature(spec.core_results, [])}"
     return None
 
 
