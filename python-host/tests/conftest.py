@@ -63,6 +63,25 @@ def on_component_path(module: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     return module
 
 
+def component_path_copy(module: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A copy of `module` whose functions run on the component path, while the
+    module itself stays on the core lane (both lanes side by side in one
+    process). Functions look names up in their own module's globals, so the
+    copy's functions get the copy's namespace. Classes are shared: call the
+    copy's functions, not methods of the module's classes."""
+    import types
+
+    copy = types.ModuleType(module.__name__)
+    namespace = vars(copy)
+    namespace.update(vars(module))
+    for name, value in list(namespace.items()):
+        if isinstance(value, types.FunctionType) and value.__module__ == module.__name__:
+            namespace[name] = types.FunctionType(
+                value.__code__, namespace, value.__name__, value.__defaults__, value.__closure__
+            )
+    return on_component_path(copy, monkeypatch)
+
+
 def implementation(param: str, upstream: str, ours: str, monkeypatch: pytest.MonkeyPatch) -> Any:
     import importlib
 

@@ -21,7 +21,7 @@ from test_host import run_python
 from test_wire_differential import values
 from wasmtime.component import _types as t
 
-from conftest import count_example, on_component_path, same
+from conftest import component_path_copy, count_example, same
 from styrene_wasm import _canonical, _loader, _mesh_device, _pqc, _wire
 from styrene_wasm._errors import ComponentTrap, InstanceUnavailable
 
@@ -33,27 +33,10 @@ def component():
 
     with pytest.MonkeyPatch.context() as patch:
         yield types.SimpleNamespace(
-            wire=on_component_path(_clone(_wire), patch),
-            mesh=on_component_path(_clone(_mesh_device), patch),
-            pqc=on_component_path(_clone(_pqc), patch),
+            wire=component_path_copy(_wire, patch),
+            mesh=component_path_copy(_mesh_device, patch),
+            pqc=component_path_copy(_pqc, patch),
         )
-
-
-def _clone(module):
-    """A stand-in for `module` whose bound exports can be swapped without touching
-    the module the other lane's calls use (functions look names up in their own
-    module's globals, so the swap happens in a copy of the namespace)."""
-    import types
-
-    copy = types.ModuleType(module.__name__)
-    namespace = vars(copy)
-    namespace.update(vars(module))
-    for name, value in list(namespace.items()):
-        if isinstance(value, types.FunctionType) and value.__module__ == module.__name__:
-            namespace[name] = types.FunctionType(
-                value.__code__, namespace, value.__name__, value.__defaults__, value.__closure__
-            )
-    return copy
 
 
 def outcome(fn, *args):
@@ -380,7 +363,8 @@ def test_an_abi_violation_is_a_typed_trap_and_the_lane_keeps_serving(monkeypatch
 def test_the_lane_can_be_turned_off():
     result = run_python(
         "import styrene_wasm; from styrene_wasm import _wire; i = styrene_wasm.info();"
-        "print(i['core_lane'], '|', i['lane wire'], '|', _wire._decode_payload.lane, _wire.decode_payload(b'\\x01'))",
+        "print(i['core_lane'], '|', i['lane wire'], '|', _wire._decode_payload.lane,"
+        " _wire.decode_payload(b'\\x01'))",
         STYRENE_CORE_LANE="0",
     )
     assert result.stdout.split("|") == [

@@ -406,7 +406,8 @@ def _mismatch(module: Module, specs: dict[str, FuncSpec]) -> str | None:
             return f"{key} is {_signature(*_core_type(ty))}, the WIT type flattens to {_signature(*want)}"
         post = exports.get(f"cabi_post_{key}")
         if post is not None and _core_type(post) != (spec.core_results, []):
-            return f"cabi_post_{key} is {_signature(*_core_type(post))}, expected {_signature(spec.core_results, [])}"
+            have, want_post = _signature(*_core_type(post)), _signature(spec.core_results, [])
+            return f"cabi_post_{key} is {have}, expected {want_post}"
     return None
 
 
