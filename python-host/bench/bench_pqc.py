@@ -84,6 +84,7 @@ def primitives_by_lane() -> None:
     """AES-GCM encrypt of 1 KiB through the drop-in primitive: the core lane, the
     component path, and styrened's own (cryptography's OpenSSL)."""
     import pytest
+
     from conftest import component_path_copy
 
     key, aad = bytes(range(32)), b"s" * 16
@@ -93,7 +94,9 @@ def primitives_by_lane() -> None:
         via_component = best(5, 200, lambda: path.aes_gcm_encrypt(key, KIB, aad))
     openssl = best(5, 2000, lambda: styrened_pqc.aes_gcm_encrypt(key, KIB, aad))
     print(f"{'AES-GCM encrypt 1 KiB (µs)':40}  {'core lane':>10}  {'component':>10}  {'styrened':>10}")
-    print(f"{'primitive, from Python':40}  {core:10.1f}  {via_component:10.1f}  {openssl:10.1f}  [lane <= 40 µs]")
+    print(
+        f"{'primitive, from Python':40}  {core:10.1f}  {via_component:10.1f}  {openssl:10.1f}  [lane <= 40 µs]"
+    )
     print()
 
 

@@ -15,7 +15,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-
 from pathlib import Path
 
 import pytest
@@ -27,7 +26,7 @@ from styrene_wasm import _mesh_device as wasm_mesh
 from styrene_wasm import _wire as wasm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from conftest import component_path_copy  # noqa: E402
+from conftest import component_path_copy
 
 RID = bytes(range(16))
 rows: list[tuple[str, str, str, str]] = []
@@ -154,7 +153,9 @@ def lanes_table() -> None:
     )
     monkeypatch.undo()
     width = max(len(r[0]) for r in lanes)
-    print(f"{'Python host, by lane':{width}}  {'core lane':>12}  {'component':>12}  {'styrened':>12}  lane vs")
+    print(
+        f"{'Python host, by lane':{width}}  {'core lane':>12}  {'component':>12}  {'styrened':>12}  lane vs"
+    )
     for what, core, component, styrened, target in lanes:
         if styrened:
             versus = f"{core / styrened:5.2f}x styrened's time"
