@@ -1,13 +1,15 @@
 """The component-backed implementation of ``styrened.models.styrene_wire``.
 
 Envelope validation and every payload byte go through ``styrene.wasm`` (the
-``styrene:core/wire`` interface). Moving bytes across costs the Python host
-about 30 ns per byte in and 40 out (wasmtime's C API converts lists element
-by element), so three small things stay in Python where crossing would cost
-more than the work: the dataclass constructor's four checks (the component's
-``new-envelope`` makes the same checks for other hosts), the fixed 13/29-byte
-header concatenation in ``encode()``, and slicing the payload off a decoded
-envelope (only the 29 header bytes go to ``decode-header``).
+``styrene:core/wire`` interface), on the core lane when it is in use
+(:mod:`._core_lane`: a few microseconds a call, bytes copied in bulk). Two
+small things stay in Python where crossing would cost more than the work: the
+dataclass constructor's four checks (the component's ``new-envelope`` makes
+the same checks for other hosts) and the fixed 13/29-byte header
+concatenation in ``encode()``. On the component path, where wasmtime's C API
+moves a byte string element by element (about 30 ns per byte in and 40 out),
+a decoded envelope's payload is sliced off in Python and only its 29 header
+bytes cross, to ``decode-header``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from . import _loader
 from ._values import from_nodes, to_nodes
 
 _WIRE = "styrene:core/wire@0.1.0"
+_decode_envelope = _loader.bind(_WIRE, "decode-envelope")
 _decode_header = _loader.bind(_WIRE, "decode-header")
 _decode_payload = _loader.bind(_WIRE, "decode-payload")
 _encode_payload = _loader.bind(_WIRE, "encode-payload")
@@ -118,6 +121,14 @@ def _encode(self: Any) -> bytes:
 def _decode(cls: type, data: bytes) -> Any:
     if type(data) is not bytes:
         data = bytes(data)
+    if _decode_envelope.lane == "core":
+        ok, envelope = _decode_envelope(data)
+        if not ok:
+            _raise(envelope)
+        version, message_type, payload, request_id = envelope
+        return cls(
+            version=version, message_type=_members[message_type], payload=payload, request_id=request_id
+        )
     # The component validates the header (every check up to the v2 length
     # check looks only at the first 29 bytes and the length up to 29), so only
     # those bytes cross; the payload is sliced here and its size is checked by
