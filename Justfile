@@ -28,12 +28,14 @@ build:
     @echo "styrene.wasm: $(stat -c %s dist/styrene.wasm) bytes"
 
 # every test: Rust natively, the component inside wasmtime, the Python dual-run suite,
-# the gateway against real Reticulum (RNS from PyPI), the browser page, bounded fuzzing
+# the gateway against real Reticulum (RNS from PyPI), styrened's discovery on the component
+# under RNS traffic, the browser page, bounded fuzzing
 test: build vectors-check
     cargo test --profile native --workspace --exclude styrene
     cargo test --target wasm32-wasip2 -p styrene
     {{python}} -m pytest python-host/tests
     {{python}} -m pytest -p no:cacheprovider tests/gateway
+    {{python}} -m pytest -p no:cacheprovider tests/discovery
     {{just_executable()}} web-test
     {{just_executable()}} fuzz 10 none
 
