@@ -111,6 +111,7 @@ bench: build
     STYRENE_BENCH_OUT={{justfile_directory()}}/target/bench-pqc-rust.json cargo bench --profile native -p styrene-host --bench pqc
     STYRENE_BENCH_OUT={{justfile_directory()}}/target/bench-pqc-rust.json {{python}} python-host/bench/bench_pqc.py
     cargo bench --profile native -p styrene-host --bench gateway
+    {{python}} python-host/bench/bench_discovery.py
     {{just_executable()}} web-bench
 
 # regenerate the golden vectors by running styrened 0.18.0
