@@ -23,7 +23,9 @@ What is measured, and how:
 * CPU per announce: user + system time of the whole daemon process (RNS,
   styrened, the store) from /proc over the step, divided by announces stored;
 * RSS and mappings: the daemon's growth over the step, from /proc, and its
-  peak thread count.
+  peak thread count;
+* announces RNS itself dropped (its inbound announce queue holds 128 and
+  refuses more when its one worker thread falls behind), which no handler saw.
 
 Nothing here asserts a time. STYRENE_BENCH_DISCOVERY_SECONDS sets the
 length of each step (default 10).
@@ -84,13 +86,13 @@ def step(directory: Path, implementation: str, rate: int) -> dict:
                 peer.read()
                 busy.remove(peer)
         after = daemon.sample()
-        failures = daemon.failures()
-        saves = {(e[1], e[2]): float(e[3]) for e in daemon.events() if e[0] == "saved"}
     finally:
         for peer in peers:
             peer.stop()
         if daemon is not None:
             daemon.stop()
+    failures, dropped = daemon.failures(), daemon.rns_dropped()
+    saves = {(e[1], e[2]): float(e[3]) for e in daemon.events() if e[0] == "saved"}
 
     sent = {}
     for i in range(PEERS):
@@ -112,6 +114,7 @@ def step(directory: Path, implementation: str, rate: int) -> dict:
         "maps": after.maps - before.maps,
         "threads": peak.threads,
         "failures": len(failures),
+        "dropped": dropped,
     }
 
 
@@ -146,6 +149,7 @@ def main() -> None:
                 f"{rate:>5}/s {implementation:<10} {stored:>11} {f['stored_per_s']:>9.1f} "
                 f"{f['median_ms']:>10.1f} {f['p95_ms']:>9.1f} {f['cpu_ms']:>10.2f} {f['rss_mib']:>+8.1f} "
                 f"{f['peak_rss_mib']:>+9.1f} {f['maps']:>+6d} {f['threads']:>7d}"
+                + (f"  {f['dropped']} dropped by RNS's full inbound queue" if f["dropped"] else "")
                 + (f"  {f['failures']} failed saves" if f["failures"] else "")
             )
     print()

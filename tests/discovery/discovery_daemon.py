@@ -12,7 +12,9 @@ back). It writes one line per event to ``--events``:
   ``NodeStore.save_node`` returned (the row is committed), time from the wall
   clock, thread as named by RNS (which starts one per announce);
 * ``persist-failed <message>``: styrened's handler caught a store error;
-* ``thread-error <type> <message>``: an exception escaped a handler thread.
+* ``thread-error <type> <message>``: an exception escaped a handler thread;
+* ``rns-dropped <count>`` on the way out: announces RNS's inbound queue
+  refused because it was full (so no handler ever saw them).
 
 It prints ``{"ready": ...}`` once discovery runs, and stops (handler
 deregistered, store released) when stdin closes.
@@ -143,6 +145,9 @@ def main() -> None:
         flush=True,
     )
     sys.stdin.read()  # until the test closes stdin
+    import RNS
+
+    events.write("rns-dropped", RNS.Transport.inbound_queues.snapshot()[2][RNS.Transport.TC_ANNOUNCE])
     reticulum.stop_discovery()
     service.shutdown()
 

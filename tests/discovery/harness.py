@@ -146,7 +146,12 @@ class Daemon(_Process):
         return (b"\n" + self.events_path.read_bytes()).count(b"\nsaved ")
 
     def failures(self) -> list[str]:
-        return [" ".join(e) for e in self.events() if e[0] != "saved"]
+        """Saves that failed and exceptions that escaped handler threads."""
+        return [" ".join(e) for e in self.events() if e[0] in ("persist-failed", "thread-error")]
+
+    def rns_dropped(self) -> int:
+        """Announces RNS's full inbound queue refused (known once the daemon has stopped)."""
+        return sum(int(e[1]) for e in self.events() if e[0] == "rns-dropped")
 
     def sample(self) -> Sample:
         pid = self.process.pid

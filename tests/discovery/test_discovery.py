@@ -240,6 +240,7 @@ def test_every_announce_is_stored_on_a_thread_of_its_own(runs, implementation):
     run = runs[implementation]
     assert run.aborted is None, run.aborted
     assert run.daemon.failures() == []
+    assert run.daemon.rns_dropped() == 0
     saves = [e for e in run.daemon.events() if e[0] == "saved"]
     assert len(saves) == run.announces
     # RNS starts a thread per announce and names them in sequence
