@@ -29,13 +29,15 @@ build:
 
 # every test: Rust natively, the component inside wasmtime, the Python dual-run suite,
 # styrened's own test suite on styrened and on the component, the gateway against real
-# Reticulum (RNS from PyPI), the browser page, bounded fuzzing
+# Reticulum (RNS from PyPI), styrened's discovery on the component under RNS traffic,
+# the browser page, bounded fuzzing
 test: build vectors-check
     cargo test --profile native --workspace --exclude styrene
     cargo test --target wasm32-wasip2 -p styrene
     {{python}} -m pytest python-host/tests
     {{python}} tests/upstream/styrened_suite.py run
     {{python}} -m pytest -p no:cacheprovider tests/gateway
+    {{python}} -m pytest -p no:cacheprovider tests/discovery
     {{just_executable()}} web-test
     {{just_executable()}} fuzz 10 none
 
@@ -111,6 +113,7 @@ bench: build
     STYRENE_BENCH_OUT={{justfile_directory()}}/target/bench-pqc-rust.json cargo bench --profile native -p styrene-host --bench pqc
     STYRENE_BENCH_OUT={{justfile_directory()}}/target/bench-pqc-rust.json {{python}} python-host/bench/bench_pqc.py
     cargo bench --profile native -p styrene-host --bench gateway
+    {{python}} python-host/bench/bench_discovery.py
     {{just_executable()}} web-bench
 
 # regenerate the golden vectors by running styrened 0.18.0
