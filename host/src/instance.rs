@@ -153,6 +153,13 @@ impl<'r> Styrene<'r> {
         }
     }
 
+    /// How many epoch ticks a call on this instance may run: the runtime's
+    /// deadline, and for an instance with a directory also the time its node
+    /// store may wait for another program's lock.
+    pub fn deadline_ticks(&self) -> u64 {
+        deadline_ticks(self.runtime, self.dir.as_deref())
+    }
+
     /// `info.version`.
     pub fn version(&mut self) -> Result<String, HostError> {
         self.call(|b, s| b.styrene_core_info().call_version(s))
