@@ -1,4 +1,5 @@
-# styrene-wasm tasks. `scripts/bootstrap` installs what these need.
+# styrene-wasm tasks. `scripts/bootstrap demo` installs what `just demo` needs,
+# `scripts/bootstrap test` what every task here needs.
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
@@ -12,6 +13,8 @@ cargo_home := env("CARGO_HOME", home_directory() / ".cargo")
 export CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS := "--remap-path-prefix=" + justfile_directory() + "=. --remap-path-prefix=" + cargo_home + "=/cargo"
 
 python := justfile_directory() / ".venv/bin/python"
+# the venv's tools first: `cargo deny` and `cargo fuzz` at the versions scripts/bootstrap pins
+export PATH := justfile_directory() / ".venv/bin" + ":" + env("PATH")
 wasm := "target/wasm32-wasip2/release/styrene.wasm"
 
 # list the tasks
@@ -20,12 +23,20 @@ default:
 
 # styrene.wasm (size-tuned release build), the native host, and the wheel's copy of the component
 build:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    # The two builds lock different profile directories (release, native), so they run side
+    # by side: each fills the cores while the other waits on a single crate or on linking.
+    cargo build --profile native -p styrene-host &
+    host=$!
+    trap 'kill $host 2>/dev/null || true' EXIT
     cargo build --target wasm32-wasip2 --release -p styrene
     mkdir -p dist
     cp {{wasm}} dist/styrene.wasm
     cp {{wasm}} python-host/src/styrene_wasm/styrene.wasm
-    cargo build --profile native -p styrene-host
-    @echo "styrene.wasm: $(stat -c %s dist/styrene.wasm) bytes"
+    wait $host
+    trap - EXIT
+    echo "styrene.wasm: $(stat -c %s dist/styrene.wasm) bytes"
 
 # every test: Rust natively, the component inside wasmtime, the Python dual-run suite,
 # styrened's own test suite on styrened and on the component, the gateway against real
@@ -145,7 +156,7 @@ web PORT="8090": build web-build
 
 # web/dist: jco transpile of dist/styrene.wasm and the app bundled by esbuild (no server)
 web-build:
-    @test -d web/node_modules || { echo "web/node_modules is missing: run scripts/bootstrap" >&2; exit 1; }
+    @test -d web/node_modules || { echo "web/node_modules is missing: run scripts/bootstrap test" >&2; exit 1; }
     node web/build.mjs
 
 # the page in Debian's chromium (headless, driven by playwright-core), with fixtures made by styrened

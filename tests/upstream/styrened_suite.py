@@ -1,6 +1,6 @@
 """styrened 0.18.0's own test suite, on styrened and then on the component.
 
-    .venv/bin/python tests/upstream/styrened_suite.py fetch   # in scripts/bootstrap
+    .venv/bin/python tests/upstream/styrened_suite.py fetch   # in scripts/bootstrap test
     .venv/bin/python tests/upstream/styrened_suite.py run     # in `just test`
 
 ``fetch`` downloads styrened 0.18.0's source distribution from PyPI, refuses
@@ -182,7 +182,7 @@ def run() -> None:
     config = tomllib.loads((HERE / "exceptions.toml").read_text())
     left_out = config["left_out"]
     if not (SUITE / ".sdist-sha256").is_file():
-        raise SuiteError(f"{SUITE} is missing: scripts/bootstrap fetches it")
+        raise SuiteError(f"{SUITE} is missing: scripts/bootstrap test fetches it")
     problems = [
         f"exceptions.toml [left_out] names {path}, which the suite does not have"
         for path in left_out
