@@ -187,7 +187,8 @@ wheel: build
 
 # RustSec advisories are not checked: their database is a git repository on GitHub,
 # which these machines cannot reach (README, "Supply chain").
-# formatting, clippy (native and wasm), ruff, cargo-deny (licenses, duplicates, sources)
+# formatting, clippy (native and wasm) under the workspace's lints, rustdoc, ruff, cargo-deny
+# (licenses, duplicates, sources)
 lint:
     cargo fmt --all --check
     cargo deny check --hide-inclusion-graph licenses bans sources
@@ -195,3 +196,9 @@ lint:
     cargo clippy --target wasm32-wasip2 -p styrene --all-targets -- -D warnings
     {{python}} -m ruff check python-host scripts tests fuzz web/test
     {{python}} -m ruff format --check python-host scripts tests fuzz web/test
+    {{just_executable()}} doc
+
+# the crates' API docs (target/doc, then target/wasm32-wasip2/doc for the component); any rustdoc warning fails
+doc:
+    RUSTDOCFLAGS="-D warnings" cargo doc --profile native --workspace --exclude styrene --no-deps
+    RUSTDOCFLAGS="-D warnings" cargo doc --target wasm32-wasip2 -p styrene --no-deps

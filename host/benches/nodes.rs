@@ -109,15 +109,15 @@ fn main() {
     let n1 = per_call(N, || first.iter().for_each(|d| ignore(native.save_node(&native_device(d)).unwrap())));
     let c1 = per_call(N, || {
         first.iter().for_each(|d| {
-            ignore(styrene.with_nodes(|n, s| n.node_store().call_save_node(s, store, d)).unwrap())
-        })
+            ignore(styrene.with_nodes(|n, s| n.node_store().call_save_node(s, store, d)).unwrap());
+        });
     });
     both("save_node (insert)", n1, c1);
     let n2 = per_call(N, || second.iter().for_each(|d| ignore(native.save_node(&native_device(d)).unwrap())));
     let c2 = per_call(N, || {
         second.iter().for_each(|d| {
-            ignore(styrene.with_nodes(|n, s| n.node_store().call_save_node(s, store, d)).unwrap())
-        })
+            ignore(styrene.with_nodes(|n, s| n.node_store().call_save_node(s, store, d)).unwrap());
+        });
     });
     both("save_node (update)", n2, c2);
     let n3 =
@@ -126,12 +126,12 @@ fn main() {
         picks.iter().for_each(|h| {
             ignore(
                 styrene.with_nodes(|n, s| n.node_store().call_get_node_by_destination(s, store, h)).unwrap(),
-            )
-        })
+            );
+        });
     });
     both("get_node_by_destination", n3, c3);
     let n4 = per_call(LOOKUPS, || {
-        picks.iter().for_each(|h| ignore(native.get_identity_for_destination(&h[..12]).unwrap()))
+        picks.iter().for_each(|h| ignore(native.get_identity_for_destination(&h[..12]).unwrap()));
     });
     let c4 = per_call(LOOKUPS, || {
         picks.iter().for_each(|h| {
@@ -139,8 +139,8 @@ fn main() {
                 styrene
                     .with_nodes(|n, s| n.node_store().call_get_identity_for_destination(s, store, &h[..12]))
                     .unwrap(),
-            )
-        })
+            );
+        });
     });
     both("get_identity_for_destination, 12-char prefix", n4, c4);
     // listing and pruning: the best of ROUNDS (these machines are noisy)
@@ -149,7 +149,7 @@ fn main() {
     for _ in 0..ROUNDS {
         n5 = n5.min(per_call(1, || ignore(native.get_all_nodes().unwrap())));
         c5 = c5.min(per_call(1, || {
-            ignore(styrene.with_nodes(|n, s| n.node_store().call_get_all_nodes(s, store)).unwrap())
+            ignore(styrene.with_nodes(|n, s| n.node_store().call_get_all_nodes(s, store)).unwrap());
         }));
     }
     both("get_all_nodes (10,000 rows)", n5, c5);
@@ -168,7 +168,7 @@ fn main() {
         c6 = c6.min(per_call(1, || {
             ignore(
                 styrene.with_nodes(|n, s| n.node_store().call_prune_old_nodes(s, store, 86400 * 30)).unwrap(),
-            )
+            );
         }));
     }
     both("prune_old_nodes (5,000 of 10,000)", n6, c6);
@@ -180,7 +180,7 @@ fn main() {
                 styrene
                     .with_nodes(|n, s| n.node_store().call_get_nodes_packed(s, store, &NodeQuery::All))
                     .unwrap(),
-            )
+            );
         }));
     }
     styrene.drop_resource(store).unwrap();

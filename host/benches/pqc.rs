@@ -81,10 +81,12 @@ fn main() {
     let c_sealed =
         styrene.with_pqc(|p, s| p.session_service().call_encrypt(s, sa, B, &kib)).unwrap().unwrap();
     let c_encrypt = best(5, 2000, || {
-        drop(styrene.with_pqc(|p, s| p.session_service().call_encrypt(s, sa, B, &kib)).unwrap().unwrap())
+        drop(styrene.with_pqc(|p, s| p.session_service().call_encrypt(s, sa, B, &kib)).unwrap().unwrap());
     });
     let c_decrypt = best(5, 2000, || {
-        drop(styrene.with_pqc(|p, s| p.session_service().call_decrypt(s, sb, A, &c_sealed)).unwrap().unwrap())
+        drop(
+            styrene.with_pqc(|p, s| p.session_service().call_decrypt(s, sb, A, &c_sealed)).unwrap().unwrap(),
+        );
     });
     styrene.drop_resource(sa).unwrap();
     styrene.drop_resource(sb).unwrap();

@@ -53,7 +53,7 @@ fn main() {
         (
             "decode_payload, CHAT",
             Some(per_op(200_000, 5, || {
-                drop(black_box(native::decode_payload(black_box(&payload)).unwrap()))
+                drop(black_box(native::decode_payload(black_box(&payload)).unwrap()));
             })),
             per_op(100_000, 5, || _ = black_box(styrene.decode_payload(black_box(&payload)).unwrap())),
         ),

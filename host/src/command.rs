@@ -27,7 +27,7 @@ impl WasiView for CommandState {
     }
 }
 
-/// Runs `wasm` with `args` (args[0] is the program name), inherited stdio and
+/// Runs `wasm` with `args` (`args[0]` is the program name), inherited stdio and
 /// the current directory preopened read-only as `.`. Returns its exit code.
 pub fn run_command(wasm: &Path, args: &[String]) -> wasmtime::Result<u8> {
     let mut config = Config::new();

@@ -14,7 +14,7 @@ pub enum HostError {
     /// The component rejected the input (styrened's exception, as a typed case).
     #[error("{}: {}", wire_code_name(.0), .0.message)]
     Wire(#[from] WireError),
-    /// The call needed more linear memory than [`Limits::memory_bytes`]. The
+    /// The call needed more linear memory than [`Limits::memory_bytes`](crate::Limits::memory_bytes). The
     /// instance was replaced; the next call runs on a fresh one.
     #[error(
         "memory limit of {limit} bytes exceeded (the call asked for {requested} bytes); the instance was replaced"
@@ -25,7 +25,7 @@ pub enum HostError {
         /// The memory size the refused `memory.grow` asked for.
         requested: usize,
     },
-    /// The call ran longer than [`Limits::call_deadline`] and was interrupted.
+    /// The call ran longer than [`Limits::call_deadline`](crate::Limits::call_deadline) and was interrupted.
     /// The instance was replaced; the next call runs on a fresh one.
     #[error("deadline of {} ms exceeded: the call was interrupted and the instance replaced", .0.as_millis())]
     Deadline(Duration),

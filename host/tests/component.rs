@@ -66,9 +66,9 @@ fn class(code: ErrorCode) -> &'static str {
 }
 
 fn expect_wire_error(case: &Value, got: HostError) {
-    let HostError::Wire(WireError { code, message }) = got else { panic!("{}: {got}", case) };
-    assert_eq!(class(code), case["error"]["class"], "{}", case);
-    assert_eq!(message, case["error"]["message"].as_str().unwrap(), "{}", case);
+    let HostError::Wire(WireError { code, message }) = got else { panic!("{case}: {got}") };
+    assert_eq!(class(code), case["error"]["class"], "{case}");
+    assert_eq!(message, case["error"]["message"].as_str().unwrap(), "{case}");
 }
 
 #[test]

@@ -124,7 +124,7 @@ fn hdlc_streams_deframe_as_in_rns_tcp_interface() {
                 got.push(match f {
                     hdlc::Deframed::Frame(frame) => ("frame".to_owned(), to_hex(&frame)),
                     hdlc::Deframed::BadLength(n) => ("invalid".to_owned(), n.to_string()),
-                })
+                });
             });
         }
         assert_eq!(got, expected_frames(case), "{}", case["chunks"]);

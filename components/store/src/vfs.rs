@@ -220,7 +220,7 @@ unsafe extern "C" fn open(
             _ => None,
         };
         file.cast::<StyreneFile>().write(StyreneFile {
-            header: ffi::sqlite3_file { pMethods: &METHODS },
+            header: ffi::sqlite3_file { pMethods: &raw const METHODS },
             real,
             run: Vec::new(),
             run_offset: 0,
@@ -277,7 +277,7 @@ impl StyreneFile {
         if view.siblings.len() != SIBLING_SUFFIXES.len() {
             return; // a host that did not answer the question: look at the files instead
         }
-        let mut known = SIBLINGS.lock().unwrap_or_else(|e| e.into_inner());
+        let mut known = SIBLINGS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let known = known.get_or_insert_with(HashMap::new);
         for (suffix, size) in SIBLING_SUFFIXES.iter().zip(&view.siblings) {
             known.insert(format!("{}{suffix}", self.name), *size);
@@ -288,7 +288,7 @@ impl StyreneFile {
     /// Forgets the snapshot: the lock it was taken under is no longer exactly SHARED.
     fn drop_snapshot(&mut self) {
         if self.view.take().is_some() {
-            let mut known = SIBLINGS.lock().unwrap_or_else(|e| e.into_inner());
+            let mut known = SIBLINGS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             for suffix in SIBLING_SUFFIXES {
                 known.as_mut().map(|k| k.remove(&format!("{}{suffix}", self.name)));
             }
@@ -335,7 +335,7 @@ unsafe extern "C" fn access(
 ) -> c_int {
     if flags == ffi::SQLITE_ACCESS_EXISTS && !name.is_null() {
         let path = unsafe { CStr::from_ptr(name) }.to_string_lossy();
-        let known = SIBLINGS.lock().unwrap_or_else(|e| e.into_inner());
+        let known = SIBLINGS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(size) = known.as_ref().and_then(|k| k.get(path.as_ref())) {
             // the unix VFS's rule: an empty file does not count
             unsafe { *out = c_int::from(size.is_some_and(|s| s > 0)) };

@@ -24,7 +24,7 @@ impl LockableFile for Locks {
     }
 
     fn snapshot(&self, offset: u64, len: u32, siblings: &[&str]) -> Result<Snapshot, LockFailure> {
-        let siblings: Vec<String> = siblings.iter().map(|s| s.to_string()).collect();
+        let siblings: Vec<String> = siblings.iter().map(ToString::to_string).collect();
         let view = self.0.snapshot(offset, len, &siblings).map_err(failure)?;
         Ok(Snapshot { size: view.size, bytes: view.bytes, siblings: view.siblings })
     }

@@ -43,13 +43,13 @@ impl GuestDeframer for DeframerResource {
                 out.push(match f {
                     hdlc::Deframed::Frame(frame) => Deframed::Frame(frame),
                     hdlc::Deframed::BadLength(n) => Deframed::BadLength(n as u32),
-                })
+                });
             }),
             Inner::Kiss(d) => d.push(&data, |f| {
                 out.push(match f {
                     kiss::Deframed::Frame(frame) => Deframed::Frame(frame),
                     kiss::Deframed::Ready => Deframed::Ready,
-                })
+                });
             }),
         }
         out

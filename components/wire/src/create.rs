@@ -65,7 +65,7 @@ fn auto(
     t: MessageType,
     payload: Vec<u8>,
     rid: Option<Vec<u8>>,
-    fresh: FreshId,
+    fresh: FreshId<'_>,
 ) -> Result<Envelope, WireError> {
     Envelope::new(STYRENE_VERSION, t.value, payload, rid, fresh)
 }
@@ -80,7 +80,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// `create_ping(request_id=None)`: PING, auto id, empty payload.
-pub fn create_ping(rid: Option<Vec<u8>>, fresh: FreshId) -> Result<Envelope, WireError> {
+pub fn create_ping(rid: Option<Vec<u8>>, fresh: FreshId<'_>) -> Result<Envelope, WireError> {
     auto(MessageType::PING, vec![], rid, fresh)
 }
 
@@ -90,7 +90,7 @@ pub fn create_pong(rid: Option<Vec<u8>>) -> Result<Envelope, WireError> {
 }
 
 /// `create_status_request(request_id=None)`: auto id, empty payload.
-pub fn create_status_request(rid: Option<Vec<u8>>, fresh: FreshId) -> Result<Envelope, WireError> {
+pub fn create_status_request(rid: Option<Vec<u8>>, fresh: FreshId<'_>) -> Result<Envelope, WireError> {
     auto(MessageType::STATUS_REQUEST, vec![], rid, fresh)
 }
 
@@ -120,7 +120,7 @@ pub fn create_exec(
     command: &str,
     args: &[String],
     rid: Option<Vec<u8>>,
-    fresh: FreshId,
+    fresh: FreshId<'_>,
 ) -> Result<Envelope, WireError> {
     let payload = map(&[("command", Some(Field::Str(command))), ("args", Some(Field::Strs(args)))]);
     auto(MessageType::EXEC, payload, rid, fresh)
@@ -142,7 +142,7 @@ pub fn create_exec_result(
 }
 
 /// `create_reboot(delay=0, request_id=None)`: `{"delay"}`, auto id.
-pub fn create_reboot(delay: i64, rid: Option<Vec<u8>>, fresh: FreshId) -> Result<Envelope, WireError> {
+pub fn create_reboot(delay: i64, rid: Option<Vec<u8>>, fresh: FreshId<'_>) -> Result<Envelope, WireError> {
     auto(MessageType::REBOOT, map(&[("delay", Some(Field::Int(delay)))]), rid, fresh)
 }
 
@@ -165,7 +165,7 @@ pub fn create_reboot_result(
 pub fn create_config_update(
     updates: &[Node],
     rid: Option<Vec<u8>>,
-    fresh: FreshId,
+    fresh: FreshId<'_>,
 ) -> Result<Envelope, WireError> {
     let payload = map(&[("updates", Some(Field::Tree(checked(updates)?)))]);
     auto(MessageType::CONFIG_UPDATE, payload, rid, fresh)
@@ -190,7 +190,7 @@ pub fn create_config_result(
 pub fn create_self_update(
     version: Option<&str>,
     rid: Option<Vec<u8>>,
-    fresh: FreshId,
+    fresh: FreshId<'_>,
 ) -> Result<Envelope, WireError> {
     auto(MessageType::SELF_UPDATE, map(&[("version", Some(Field::OptStr(version)))]), rid, fresh)
 }
@@ -224,7 +224,11 @@ pub fn create_provision_result(result: &[Node], rid: Option<Vec<u8>>) -> Result<
 }
 
 /// `create_inbox_query(limit=50, request_id=None)`: `{"limit"}`, auto id.
-pub fn create_inbox_query(limit: i64, rid: Option<Vec<u8>>, fresh: FreshId) -> Result<Envelope, WireError> {
+pub fn create_inbox_query(
+    limit: i64,
+    rid: Option<Vec<u8>>,
+    fresh: FreshId<'_>,
+) -> Result<Envelope, WireError> {
     auto(MessageType::INBOX_QUERY, map(&[("limit", Some(Field::Int(limit)))]), rid, fresh)
 }
 
@@ -243,7 +247,7 @@ pub fn create_messages_query(
     peer_hash: &str,
     limit: i64,
     rid: Option<Vec<u8>>,
-    fresh: FreshId,
+    fresh: FreshId<'_>,
 ) -> Result<Envelope, WireError> {
     let payload = map(&[("peer_hash", Some(Field::Str(peer_hash))), ("limit", Some(Field::Int(limit)))]);
     auto(MessageType::MESSAGES_QUERY, payload, rid, fresh)
@@ -289,7 +293,7 @@ impl Default for TerminalRequest {
 pub fn create_terminal_request(
     req: &TerminalRequest,
     rid: Option<Vec<u8>>,
-    fresh: FreshId,
+    fresh: FreshId<'_>,
 ) -> Result<Envelope, WireError> {
     let payload = map(&[
         ("term_type", Some(Field::Str(&req.term_type))),

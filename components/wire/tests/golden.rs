@@ -8,7 +8,7 @@ const FIXED_RID: [u8; 16] = [0x5a; 16];
 
 fn expect_error(case: &Value, got: &WireError) {
     let want = &case["error"];
-    assert_eq!(python_class(got.code), want["class"], "class for {}", case);
+    assert_eq!(python_class(got.code), want["class"], "class for {case}");
     assert_eq!(got.message, want["message"].as_str().unwrap(), "message for {}", case["name"]);
 }
 
@@ -115,12 +115,12 @@ fn create_helpers() {
         match (made, case.get("error")) {
             (Ok(env), None) => {
                 let want = &case["envelope"];
-                assert_eq!(env.message_type as u64, want["message_type"].as_u64().unwrap(), "{}", case);
-                assert_eq!(hex_string(&env.payload), want["payload"].as_str().unwrap(), "{}", case);
+                assert_eq!(env.message_type as u64, want["message_type"].as_u64().unwrap(), "{case}");
+                assert_eq!(hex_string(&env.payload), want["payload"].as_str().unwrap(), "{case}");
                 if want["request_id"] == "random" {
                     assert_eq!(env.request_id.as_deref(), Some(&FIXED_RID[..]));
                 } else {
-                    assert_eq!(hex_string(&env.encode()), case["encoded"].as_str().unwrap(), "{}", case);
+                    assert_eq!(hex_string(&env.encode()), case["encoded"].as_str().unwrap(), "{case}");
                 }
             }
             (Err(e), Some(_)) => expect_error(case, &e),

@@ -268,7 +268,7 @@ impl Relay<'_> {
                     self.by_component.insert(id, host_port);
                 }
                 other => {
-                    tracing::error!(port = %port.config.name, result = ?other.map(|_| ()), "cannot re-add port")
+                    tracing::error!(port = %port.config.name, result = ?other.map(|_| ()), "cannot re-add port");
                 }
             }
         }
@@ -410,7 +410,7 @@ impl Relay<'_> {
                         via = ?device.discovered_via, count = device.announce_count, "node heard");
                 }
                 Ok(Err(e)) => {
-                    tracing::warn!(destination = %heard.destination_hash, error = ?e, "cannot record node")
+                    tracing::warn!(destination = %heard.destination_hash, error = ?e, "cannot record node");
                 }
                 Err(e) => self.recover(&e),
             }

@@ -192,8 +192,8 @@ fn tune_tcp(stream: &TcpStream) {
                 fd,
                 level,
                 name,
-                (&value as *const libc::c_int).cast(),
-                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+                (&raw const value).cast(),
+                size_of::<libc::c_int>() as libc::socklen_t,
             )
         };
     };
