@@ -22,12 +22,16 @@ default:
     @just --list
 
 # styrene.wasm (size-tuned release build), the native host, and the wheel's copy of the component
-build:
+build: (build-with "native")
+
+# styrene.wasm, its copies in dist/ and in the wheel, and the native host built with cargo profile PROFILE
+[private]
+build-with PROFILE:
     #!/usr/bin/env bash
     set -euo pipefail
-    # The two builds lock different profile directories (release, native), so they run side
+    # The two builds lock different profile directories (release, PROFILE), so they run side
     # by side: each fills the cores while the other waits on a single crate or on linking.
-    cargo build --profile native -p styrene-host &
+    cargo build --profile {{PROFILE}} -p styrene-host &
     host=$!
     trap 'kill $host 2>/dev/null || true' EXIT
     cargo build --target wasm32-wasip2 --release -p styrene
@@ -111,9 +115,11 @@ repro:
     fi
     echo "reproducible: commit ${commit:0:12} built at two paths gives the same styrene.wasm, $(stat -c %s "$a") bytes, sha256 $(sha256sum "$a" | cut -c1-16)"
 
+# The Rust host is built unoptimised (cargo profile `demo`): wasmtime then builds in about
+# 40% of the CPU time, and the demo's five decodes do not need its speed.
 # the same envelope from styrened, decoded by the component from Python and from the Rust host
-demo: build
-    {{python}} scripts/demo.py
+demo: (build-with "demo")
+    {{python}} scripts/demo.py target/demo/styrene-gateway
 
 # the numbers: Python host and Rust host, side by side with their baselines
 bench: build

@@ -3,6 +3,8 @@
 styrened 0.18.0 (pure Python, from PyPI) builds a few envelopes; the component
 decodes and re-encodes each one from Python (styrene_wasm) and from the native
 Rust host (styrene-gateway). Every path must give back the identical bytes.
+
+    python scripts/demo.py [PATH-TO-STYRENE-GATEWAY]   # default: target/native/styrene-gateway
 """
 
 from __future__ import annotations
@@ -17,18 +19,17 @@ import styrene_wasm
 from styrene_wasm import wire
 
 ROOT = Path(__file__).resolve().parents[1]
-GATEWAY = ROOT / "target" / "native" / "styrene-gateway"
+NATIVE_GATEWAY = ROOT / "target" / "native" / "styrene-gateway"
 RID = bytes.fromhex("5e1ec7ed0ddba11cafef00d5ca1ab1e5")
 
 
-def gateway(hex_data: str) -> dict[str, str]:
-    out = subprocess.run(
-        [str(GATEWAY), "decode", hex_data], capture_output=True, text=True, check=True
-    ).stdout
+def gateway(binary: Path, hex_data: str) -> dict[str, str]:
+    out = subprocess.run([str(binary), "decode", hex_data], capture_output=True, text=True, check=True).stdout
     return {k.strip(): v.strip() for k, v in (line.split(":", 1) for line in out.splitlines())}
 
 
 def main() -> int:
+    binary = Path(sys.argv[1]) if len(sys.argv) > 1 else NATIVE_GATEWAY
     info = styrene_wasm.info()
     print(
         f"component {info['component_version']} ({info['world']}), wasmtime {info['wasmtime']}, "
@@ -49,7 +50,7 @@ def main() -> int:
         from_python = wire.StyreneEnvelope.decode(data)
         python_bytes = from_python.encode()
         value = wire.decode_payload(from_python.payload) if from_python.payload else None
-        rust = gateway(data.hex())
+        rust = gateway(binary, data.hex())
         identical = python_bytes == data and rust["re-encoded"] == data.hex()
         all_identical &= identical
         print(f"{label}: {len(data)} bytes from styrened  {data.hex()[:64]}{'…' if len(data) > 32 else ''}")
