@@ -18,13 +18,13 @@ wasm := "target/wasm32-wasip2/release/styrene.wasm"
 default:
     @just --list
 
-# styrene.wasm (size-tuned release build), the native host, and the wheel's copy of the component
+# styrene.wasm (size-tuned release build), the native binaries (gateway, wasm test runner), and the wheel's copy of the component
 build:
     cargo build --target wasm32-wasip2 --release -p styrene
     mkdir -p dist
     cp {{wasm}} dist/styrene.wasm
     cp {{wasm}} python-host/src/styrene_wasm/styrene.wasm
-    cargo build --profile native -p styrene-host
+    cargo build --profile native -p styrene-gateway -p styrene-wasm-runner
     @echo "styrene.wasm: $(stat -c %s dist/styrene.wasm) bytes"
 
 # every test: Rust natively, the component inside wasmtime, the Python dual-run suite,
@@ -112,7 +112,7 @@ bench: build
     STYRENE_BENCH_OUT={{justfile_directory()}}/target/bench-nodes-rust.json {{python}} python-host/bench/bench_nodes.py
     STYRENE_BENCH_OUT={{justfile_directory()}}/target/bench-pqc-rust.json cargo bench --profile native -p styrene-host --bench pqc
     STYRENE_BENCH_OUT={{justfile_directory()}}/target/bench-pqc-rust.json {{python}} python-host/bench/bench_pqc.py
-    cargo bench --profile native -p styrene-host --bench gateway
+    cargo bench --profile native -p styrene-gateway --bench gateway
     {{python}} python-host/bench/bench_discovery.py
     {{just_executable()}} web-bench
 
@@ -164,7 +164,7 @@ pi:
     command -v aarch64-linux-gnu-gcc >/dev/null || { echo "needs Debian's gcc-aarch64-linux-gnu (apt-get install gcc-aarch64-linux-gnu)" >&2; exit 1; }
     cargo build --target wasm32-wasip2 --release -p styrene
     CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc \
-        cargo build --profile native --target aarch64-unknown-linux-gnu -p styrene-host --bin styrene-gateway
+        cargo build --profile native --target aarch64-unknown-linux-gnu -p styrene-gateway --bin styrene-gateway
     rm -rf dist/pi && mkdir -p dist/pi
     cp target/aarch64-unknown-linux-gnu/native/styrene-gateway {{wasm}} packaging/gateway.example.toml packaging/styrene-gateway.service packaging/install.sh dist/pi/
     tar -C dist -czf dist/styrene-gateway-aarch64.tar.gz pi
