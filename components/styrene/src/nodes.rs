@@ -3,7 +3,7 @@
 use crate::Component;
 use crate::exports::styrene::core::nodes::{
     AnnounceInfo, DeviceType, DeviceTypeInfo, Guest, GuestNodeStore, HeardAnnounce, IdentityLookup,
-    MeshDevice, NodeQuery, NodeStatus, NodeStore, PathEntry, SaveOutcome, StoreError,
+    KnownAspect, MeshDevice, NodeQuery, NodeStatus, NodeStore, PathEntry, SaveOutcome, StoreError,
 };
 use styrene_nodes as domain;
 use styrene_store as store;
@@ -21,7 +21,7 @@ fn to_domain(t: DeviceType) -> domain::DeviceType {
     }
 }
 
-fn from_domain(t: domain::DeviceType) -> DeviceType {
+pub(crate) fn from_domain(t: domain::DeviceType) -> DeviceType {
     match t {
         domain::DeviceType::StyreneNode => DeviceType::StyreneNode,
         domain::DeviceType::Rnode => DeviceType::Rnode,
@@ -359,6 +359,17 @@ impl Guest for Component {
                 device_type: from_domain(t),
                 name: t.name().to_owned(),
                 value: t.value().to_owned(),
+            })
+            .collect()
+    }
+
+    fn known_aspects() -> Vec<KnownAspect> {
+        styrene_nodes::KNOWN_ASPECTS
+            .into_iter()
+            .map(|(name, kind)| KnownAspect {
+                name: name.to_owned(),
+                device_type: from_domain(kind),
+                name_hash: styrene_rns::identity::name_hash(name).to_vec(),
             })
             .collect()
     }
