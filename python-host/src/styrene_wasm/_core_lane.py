@@ -147,9 +147,9 @@ class _Raw:
 
     __slots__ = ("args", "buffer", "context", "error", "func", "trap")
 
-    def __init__(self, store: Store, func: Any, slots: int) -> None:
+    def __init__(self, store: Store, func: Any, slots: int, buffer: bytearray | None = None) -> None:
         self.func = func  # keeps the wasmtime_func_t that `call` points at
-        self.buffer = bytearray(RAW * max(1, slots))
+        self.buffer = buffer if buffer is not None else bytearray(RAW * max(1, slots))
         self.context = c_void_p(ctypes.cast(store._context(), c_void_p).value)
         self.trap = c_void_p()
         self.error = None
@@ -493,9 +493,11 @@ class CoreInstance:
 
     def resolve(self, spec: FuncSpec) -> tuple[_Raw, _Raw | None]:
         post = self._exports.get(f"cabi_post_{spec.export}")
+        func = _Raw(self.store, self._exports[spec.export], spec.slots)
+        # the post-return function takes the results where the call left them
         funcs = self.funcs[spec.export] = (
-            _Raw(self.store, self._exports[spec.export], spec.slots),
-            None if post is None else _Raw(self.store, post, spec.slots),
+            func,
+            None if post is None else _Raw(self.store, post, spec.slots, func.buffer),
         )
         return funcs
 
@@ -524,7 +526,6 @@ def invoker(spec: FuncSpec) -> Callable[[CoreInstance, tuple], Any]:
     lowers = [c.lower for c in params]
     pack_into, unpack_from = spec.pack.pack_into, spec.unpack.unpack_from
     spilled, indirect = spec.arguments if spec.spilled else None, spec.indirect
-    result_bytes = RAW * len(spec.core_results)
     load = result.load if result is not None else None
     lift = result.lift if result is not None else None
     result_size, result_align = (result.size, result.align) if result is not None else (0, 1)
@@ -581,7 +582,6 @@ def invoker(spec: FuncSpec) -> Callable[[CoreInstance, tuple], Any]:
         else:
             value = lift(inst, iter(unpack_from(buffer, 0)))
         if post is not None:
-            post.buffer[:result_bytes] = buffer[:result_bytes]
             post()
         return value
 
