@@ -2,7 +2,7 @@
 //! `cargo test --target wasm32-wasip2`, so the component's own tests run
 //! inside the same wasmtime the gateway embeds.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::p2::bindings::sync::Command;
@@ -11,6 +11,14 @@ use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxView, WasiView};
 struct CommandState {
     wasi: WasiCtx,
     table: ResourceTable,
+    /// The directory preopened as `.`, where its files may be locked too.
+    dir: PathBuf,
+}
+
+impl CommandState {
+    fn file_locks(&mut self) -> crate::file_locks::FileLocks<'_> {
+        crate::file_locks::FileLocks { dir: Some(&self.dir), table: &mut self.table }
+    }
 }
 
 impl WasiView for CommandState {
@@ -28,13 +36,11 @@ pub fn run_command(wasm: &Path, args: &[String]) -> wasmtime::Result<u8> {
     let component = Component::from_file(&engine, wasm)?;
     let mut linker = Linker::new(&engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-    // the tests open no file-backed store, so they need no file locks: any
-    // import beyond WASI traps if called
-    linker.define_unknown_imports_as_traps(&component)?;
+    crate::file_locks::add_to_linker(&mut linker, CommandState::file_locks)?;
     let mut wasi = WasiCtx::builder();
     wasi.inherit_stdio().args(args);
     wasi.preopened_dir(".", ".", FsPerms::ReadOnly)?;
-    let state = CommandState { wasi: wasi.build(), table: ResourceTable::new() };
+    let state = CommandState { wasi: wasi.build(), table: ResourceTable::new(), dir: PathBuf::from(".") };
     let mut store = Store::new(&engine, state);
     let command = Command::instantiate(&mut store, &component, &linker)?;
     Ok(match command.wasi_cli_run().call_run(&mut store)? {

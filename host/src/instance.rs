@@ -40,15 +40,15 @@ pub enum HostError {
 /// limiter.
 pub struct State {
     wasi: WasiCtx,
-    pub(crate) table: ResourceTable,
+    table: ResourceTable,
     limits: Limiter,
     dir: Option<PathBuf>,
 }
 
 impl State {
-    /// The directory this instance was granted, if any.
-    pub(crate) fn granted_dir(&self) -> Option<&Path> {
-        self.dir.as_deref()
+    /// The `file-locks` import's view of this instance.
+    pub(crate) fn file_locks(&mut self) -> crate::file_locks::FileLocks<'_> {
+        crate::file_locks::FileLocks { dir: self.dir.as_deref(), table: &mut self.table }
     }
 }
 
@@ -151,6 +151,13 @@ impl<'r> Styrene<'r> {
                 Err(error)
             }
         }
+    }
+
+    /// How many epoch ticks a call on this instance may run: the runtime's
+    /// deadline, and for an instance with a directory also the time its node
+    /// store may wait for another program's lock.
+    pub fn deadline_ticks(&self) -> u64 {
+        deadline_ticks(self.runtime, self.dir.as_deref())
     }
 
     /// `info.version`.

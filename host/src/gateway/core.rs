@@ -483,7 +483,7 @@ impl Relay<'_> {
         Ok(serde_json::to_string(&nodes).expect("JSON"))
     }
 
-    /// Closes the node store (checkpointing it back to styrened's journal mode).
+    /// Closes the node store.
     fn close(mut self) {
         for (_, port) in self.ports.drain() {
             port.outbox.close();
