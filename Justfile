@@ -51,7 +51,7 @@ fuzz SECONDS="300" PROFILE="long":
     set -euo pipefail
     {{python}} fuzz/seed_corpus.py target/fuzz-corpus >/dev/null
     cd fuzz
-    for t in envelope_decode payload_decode announce_parse pqc_handshake hdlc_deframe kiss_deframe rns_packet relay; do
+    for t in envelope_decode payload_decode marshal_read announce_parse pqc_handshake hdlc_deframe kiss_deframe rns_packet relay; do
         log=../target/fuzz-$t.log
         if ! cargo +nightly fuzz run "$t" "../target/fuzz-corpus/$t" -- -max_total_time={{SECONDS}} \
             -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1; then
@@ -66,7 +66,7 @@ fuzz SECONDS="300" PROFILE="long":
     if [ "{{PROFILE}}" != none ]; then
         cd ..
         HYPOTHESIS_PROFILE={{PROFILE}} {{python}} -m pytest python-host/tests/test_differential.py \
-            python-host/tests/test_wire_differential.py
+            python-host/tests/test_wire_differential.py python-host/tests/test_core_lane.py
     fi
 
 # Two checkouts of HEAD at different paths, separate target dirs; no absolute path may

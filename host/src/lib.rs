@@ -36,7 +36,7 @@ pub mod bindings {
 /// The typed values of `styrene:core/wire`, as the bindings generate them.
 pub mod wire {
     pub use crate::bindings::exports::styrene::core::wire::{
-        Envelope, ErrorCode, ExtValue, Header, MessageType, TerminalRequest, Timestamp, ValueNode, WireError,
+        Envelope, ErrorCode, ExtValue, MessageType, TerminalRequest, Timestamp, ValueNode, WireError,
     };
 }
 

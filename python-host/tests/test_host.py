@@ -73,7 +73,7 @@ def test_a_trap_replaces_the_instance(monkeypatch, lane):
     monkeypatch.setattr(_loader, "MEMORY_LIMIT", 2 << 20)
     # converting 4 MiB through wasmtime's C API counts against the deadline: give it a minute
     monkeypatch.setattr(_loader, "DEADLINE_TICKS", 1200)
-    echo = _loader.bind("styrene:core/info@0.1.0", "echo", lane)
+    echo = _loader.bind("styrene:core/shortcuts@0.1.0", "echo", lane)
     _loader.renew_instances()
     assert echo(b"small") == b"small"
     with pytest.raises(_loader.MemoryLimitExceeded, match="memory limit of 2097152 bytes in echo"):

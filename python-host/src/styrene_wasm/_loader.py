@@ -326,11 +326,14 @@ class Instance:
         return fast
 
     def call_method(self, interface: str, resource: str, method: str, handle: Any, *args: Any) -> Any:
-        """Calls `method` of a resource this instance handed out, re-arming the
-        deadline first when half of it has passed."""
+        """Calls `method` of a resource this instance handed out."""
+        return self.call_func(interface, f"[method]{resource}.{method}", handle, *args)
+
+    def call_func(self, interface: str, name: str, *args: Any) -> Any:
+        """Calls an export, re-arming the deadline first when half of it has passed."""
         if self.epoch[0] - self.deadline_set_at >= _REFRESH_TICKS:
             self.refresh_deadline()
-        return self.func(interface, f"[method]{resource}.{method}").call(handle, *args)
+        return self.func(interface, name).call(*args)
 
     def refresh_deadline(self) -> None:
         """Re-arm the deadline. Callers do it once half of it has passed, not per
