@@ -175,7 +175,7 @@ wheel: build
     {{python}} -m pip wheel --no-deps --no-build-isolation -w dist python-host
 
 # RustSec advisories are not checked: their database is a git repository on GitHub,
-# which these machines cannot reach (README, "Supply chain").
+# which these machines cannot reach (docs/security.md, "Supply chain").
 # formatting, clippy (native and wasm), ruff, cargo-deny (licenses, duplicates, sources)
 lint:
     cargo fmt --all --check
