@@ -125,6 +125,7 @@ impl Guest for Component {
 mod tests {
     use super::*;
     use crate::exports::styrene::core::gateway::IfacSettings;
+    use crate::exports::styrene::core::nodes::DeviceType;
     use styrene_rns::hdlc;
     use styrene_vectors::{hex, rns_section};
 
