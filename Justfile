@@ -18,24 +18,26 @@ wasm := "target/wasm32-wasip2/release/styrene.wasm"
 default:
     @just --list
 
-# styrene.wasm (size-tuned release build), the native host, and the wheel's copy of the component
+# styrene.wasm (size-tuned release build), the native binaries (gateway, wasm test runner), and the wheel's copy of the component
 build:
     cargo build --target wasm32-wasip2 --release -p styrene
     mkdir -p dist
     cp {{wasm}} dist/styrene.wasm
     cp {{wasm}} python-host/src/styrene_wasm/styrene.wasm
-    cargo build --profile native -p styrene-host
+    cargo build --profile native -p styrene-gateway -p styrene-wasm-runner
     @echo "styrene.wasm: $(stat -c %s dist/styrene.wasm) bytes"
 
 # every test: Rust natively, the component inside wasmtime, the Python dual-run suite,
 # styrened's own test suite on styrened and on the component, the gateway against real
-# Reticulum (RNS from PyPI), the browser page, bounded fuzzing
+# Reticulum (RNS from PyPI), styrened's discovery on the component under RNS traffic,
+# the browser page, bounded fuzzing
 test: build vectors-check
     cargo test --profile native --workspace --exclude styrene
     cargo test --target wasm32-wasip2 -p styrene
     {{python}} -m pytest python-host/tests
     {{python}} tests/upstream/styrened_suite.py run
     {{python}} -m pytest -p no:cacheprovider tests/gateway
+    {{python}} -m pytest -p no:cacheprovider tests/discovery
     {{just_executable()}} web-test
     {{just_executable()}} fuzz 10 none
 
@@ -49,7 +51,7 @@ fuzz SECONDS="300" PROFILE="long":
     set -euo pipefail
     {{python}} fuzz/seed_corpus.py target/fuzz-corpus >/dev/null
     cd fuzz
-    for t in envelope_decode payload_decode announce_parse pqc_handshake hdlc_deframe kiss_deframe rns_packet relay; do
+    for t in envelope_decode payload_decode marshal_read announce_parse pqc_handshake hdlc_deframe kiss_deframe rns_packet relay; do
         log=../target/fuzz-$t.log
         if ! cargo +nightly fuzz run "$t" "../target/fuzz-corpus/$t" -- -max_total_time={{SECONDS}} \
             -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1; then
@@ -64,7 +66,7 @@ fuzz SECONDS="300" PROFILE="long":
     if [ "{{PROFILE}}" != none ]; then
         cd ..
         HYPOTHESIS_PROFILE={{PROFILE}} {{python}} -m pytest python-host/tests/test_differential.py \
-            python-host/tests/test_wire_differential.py
+            python-host/tests/test_wire_differential.py python-host/tests/test_core_lane.py
     fi
 
 # Two checkouts of HEAD at different paths, separate target dirs; no absolute path may
@@ -110,7 +112,8 @@ bench: build
     STYRENE_BENCH_OUT={{justfile_directory()}}/target/bench-nodes-rust.json {{python}} python-host/bench/bench_nodes.py
     STYRENE_BENCH_OUT={{justfile_directory()}}/target/bench-pqc-rust.json cargo bench --profile native -p styrene-host --bench pqc
     STYRENE_BENCH_OUT={{justfile_directory()}}/target/bench-pqc-rust.json {{python}} python-host/bench/bench_pqc.py
-    cargo bench --profile native -p styrene-host --bench gateway
+    cargo bench --profile native -p styrene-gateway --bench gateway
+    {{python}} python-host/bench/bench_discovery.py
     {{just_executable()}} web-bench
 
 # regenerate the golden vectors by running styrened 0.18.0
@@ -161,7 +164,7 @@ pi:
     command -v aarch64-linux-gnu-gcc >/dev/null || { echo "needs Debian's gcc-aarch64-linux-gnu (apt-get install gcc-aarch64-linux-gnu)" >&2; exit 1; }
     cargo build --target wasm32-wasip2 --release -p styrene
     CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc \
-        cargo build --profile native --target aarch64-unknown-linux-gnu -p styrene-host --bin styrene-gateway
+        cargo build --profile native --target aarch64-unknown-linux-gnu -p styrene-gateway --bin styrene-gateway
     rm -rf dist/pi && mkdir -p dist/pi
     cp target/aarch64-unknown-linux-gnu/native/styrene-gateway {{wasm}} packaging/gateway.example.toml packaging/styrene-gateway.service packaging/install.sh dist/pi/
     tar -C dist -czf dist/styrene-gateway-aarch64.tar.gz pi

@@ -10,22 +10,43 @@
 //! and a SIGKILL frees every lock at once.
 
 use crate::bindings::styrene::core::file_locks::{Host, HostLockableFile, LockError, LockKind, Snapshot};
-use crate::instance::State;
 use std::fs::File;
 use std::path::{Component, Path, PathBuf};
-use wasmtime::component::Resource;
+use wasmtime::component::{HasData, Linker, Resource, ResourceTable};
 
 /// A file a component opened for locking: its own open file description.
 pub struct LockableFile {
     file: File,
 }
 
-impl Host for State {}
+/// What the import works on, borrowed from a store's data: the directory
+/// granted to the instance and the table its resources live in.
+pub struct FileLocks<'a> {
+    /// The granted directory; without one nothing can be locked.
+    pub dir: Option<&'a Path>,
+    /// The instance's resource table (shared with WASI).
+    pub table: &'a mut ResourceTable,
+}
 
-impl HostLockableFile for State {
+struct HasFileLocks;
+
+impl HasData for HasFileLocks {
+    type Data<'a> = FileLocks<'a>;
+}
+
+/// Adds the import to `linker`; `view` borrows it from the store's data.
+pub fn add_to_linker<T: 'static>(
+    linker: &mut Linker<T>,
+    view: fn(&mut T) -> FileLocks<'_>,
+) -> wasmtime::Result<()> {
+    crate::bindings::styrene::core::file_locks::add_to_linker::<T, HasFileLocks>(linker, view)
+}
+
+impl Host for FileLocks<'_> {}
+
+impl HostLockableFile for FileLocks<'_> {
     fn open(&mut self, path: String) -> Result<Resource<LockableFile>, LockError> {
-        let dir = self.granted_dir().ok_or(LockError::NotPermitted)?;
-        let file = open_inside(dir, &path)?;
+        let file = open_inside(self.dir.ok_or(LockError::NotPermitted)?, &path)?;
         self.table.push(LockableFile { file }).map_err(|_| LockError::Io)
     }
 
@@ -58,7 +79,7 @@ impl HostLockableFile for State {
         len: u32,
         siblings: Vec<String>,
     ) -> Result<Snapshot, LockError> {
-        let dir = self.granted_dir().ok_or(LockError::NotPermitted)?.to_path_buf();
+        let dir = self.dir.ok_or(LockError::NotPermitted)?;
         let file = &self.table.get(&this).map_err(|_| LockError::Io)?.file;
         let size = file.metadata().map_err(|_| LockError::Io)?.len();
         let mut bytes = vec![0; len as usize];

@@ -1,7 +1,7 @@
 //! One sandboxed instance of the component and its typed calls.
 
 use crate::runtime::Runtime;
-use crate::wire::{Envelope, Header, MessageType, ValueNode, WireError};
+use crate::wire::{Envelope, MessageType, ValueNode, WireError};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use wasmtime::component::ResourceTable;
@@ -40,15 +40,15 @@ pub enum HostError {
 /// limiter.
 pub struct State {
     wasi: WasiCtx,
-    pub(crate) table: ResourceTable,
+    table: ResourceTable,
     limits: Limiter,
     dir: Option<PathBuf>,
 }
 
 impl State {
-    /// The directory this instance was granted, if any.
-    pub(crate) fn granted_dir(&self) -> Option<&Path> {
-        self.dir.as_deref()
+    /// The `file-locks` import's view of this instance.
+    pub(crate) fn file_locks(&mut self) -> crate::file_locks::FileLocks<'_> {
+        crate::file_locks::FileLocks { dir: self.dir.as_deref(), table: &mut self.table }
     }
 }
 
@@ -153,6 +153,13 @@ impl<'r> Styrene<'r> {
         }
     }
 
+    /// How many epoch ticks a call on this instance may run: the runtime's
+    /// deadline, and for an instance with a directory also the time its node
+    /// store may wait for another program's lock.
+    pub fn deadline_ticks(&self) -> u64 {
+        deadline_ticks(self.runtime, self.dir.as_deref())
+    }
+
     /// `info.version`.
     pub fn version(&mut self) -> Result<String, HostError> {
         self.call(|b, s| b.styrene_core_info().call_version(s))
@@ -163,14 +170,14 @@ impl<'r> Styrene<'r> {
         self.call(|b, s| b.styrene_core_info().call_world_name(s))
     }
 
-    /// `info.noop`: the bare cost of a call.
+    /// `shortcuts.noop`: the bare cost of a call. Only the benches use it.
     pub fn noop(&mut self) -> Result<(), HostError> {
-        self.call(|b, s| b.styrene_core_info().call_noop(s))
+        self.call(|b, s| b.styrene_core_shortcuts().call_noop(s))
     }
 
-    /// `info.echo`: returns its input (measures the cost of moving bytes).
+    /// `shortcuts.echo`: what moving bytes in and out costs. Only the benches use it.
     pub fn echo(&mut self, data: &[u8]) -> Result<Vec<u8>, HostError> {
-        self.call(|b, s| b.styrene_core_info().call_echo(s, data))
+        self.call(|b, s| b.styrene_core_shortcuts().call_echo(s, data))
     }
 
     /// `wire.message-types`.
@@ -181,11 +188,6 @@ impl<'r> Styrene<'r> {
     /// `wire.decode-envelope`.
     pub fn decode_envelope(&mut self, data: &[u8]) -> Result<Envelope, HostError> {
         Ok(self.call(|b, s| b.styrene_core_wire().call_decode_envelope(s, data))??)
-    }
-
-    /// `wire.decode-header`.
-    pub fn decode_header(&mut self, data: &[u8]) -> Result<Header, HostError> {
-        Ok(self.call(|b, s| b.styrene_core_wire().call_decode_header(s, data))??)
     }
 
     /// `wire.new-envelope`.

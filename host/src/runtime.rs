@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use wasmtime::component::{HasSelf, Linker};
+use wasmtime::component::Linker;
 use wasmtime::{Config, Engine};
 
 /// How often the engine's epoch advances; deadlines are counted in these ticks.
@@ -123,7 +123,7 @@ fn engine_config() -> Config {
 fn linker(engine: &Engine) -> wasmtime::Result<Linker<crate::instance::State>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-    crate::bindings::styrene::core::file_locks::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
+    crate::file_locks::add_to_linker(&mut linker, crate::instance::State::file_locks)?;
     Ok(linker)
 }
 

@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from pqc_reference import ReferencePeer
 from styrened.crypto import pqc_crypto as styrened_pqc
 
+from styrene_wasm import _pqc
 from styrene_wasm.pqc_session import PQCSessionService
 
 A, B = "a" * 32, "b" * 32
@@ -79,7 +80,27 @@ def pure_python() -> dict[str, float]:
     }
 
 
+def primitives_by_lane() -> None:
+    """AES-GCM encrypt of 1 KiB through the drop-in primitive: the core lane, the
+    component path, and styrened's own (cryptography's OpenSSL)."""
+    import pytest
+
+    from conftest import component_path_copy
+
+    key, aad = bytes(range(32)), b"s" * 16
+    with pytest.MonkeyPatch.context() as patch:
+        path = component_path_copy(_pqc, patch)
+        core = best(5, 2000, lambda: _pqc.aes_gcm_encrypt(key, KIB, aad))
+        via_component = best(5, 200, lambda: path.aes_gcm_encrypt(key, KIB, aad))
+    openssl = best(5, 2000, lambda: styrened_pqc.aes_gcm_encrypt(key, KIB, aad))
+    print(f"{'AES-GCM encrypt 1 KiB (µs)':40}  {'core lane':>10}  {'component':>10}  {'styrened':>10}")
+    cells = f"{core:10.1f}  {via_component:10.1f}  {openssl:10.1f}"
+    print(f"{'primitive, from Python':40}  {cells}  [lane <= 40 µs]")
+    print()
+
+
 def main() -> None:
+    primitives_by_lane()
     ours, floor = component(), pure_python()
     rust_file = os.environ.get("STYRENE_BENCH_OUT")
     rust = {}

@@ -1,4 +1,5 @@
-"""Python host benchmark: component vs styrened's pure Python vs stock wasmtime-py.
+"""Python host benchmark: the core lane and the component path vs styrened's pure
+Python vs stock wasmtime-py.
 
 Run by ``just bench``. Every comparison runs side by side in this one process
 and is reported as a ratio; each figure is the best of several repeats
@@ -14,11 +15,18 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
+import pytest
+from styrened.models import mesh_device as py_mesh
 from styrened.models import styrene_wire as py
 
 from styrene_wasm import _loader
+from styrene_wasm import _mesh_device as wasm_mesh
 from styrene_wasm import _wire as wasm
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from conftest import component_path_copy
 
 RID = bytes(range(16))
 rows: list[tuple[str, str, str, str]] = []
@@ -67,7 +75,7 @@ def row(what: str, ours: float, other: float | None, other_name: str, target: st
 
 
 def stock(interface: str, name: str):
-    inst = _loader.instance()
+    inst = _loader.Instance(_loader.load())
     index = inst.instance.get_export_index(inst.store, interface)
     func = inst.instance.get_func(inst.store, inst.instance.get_export_index(inst.store, name, index))
 
@@ -78,17 +86,104 @@ def stock(interface: str, name: str):
     return call
 
 
+lanes: list[tuple[str, float, float, float | None, str]] = []
+
+
+def lane_row(what: str, core: float, component: float, styrened: float | None, target: str) -> None:
+    lanes.append((what, core, component, styrened, target))
+
+
+def lanes_table() -> None:
+    """The core lane beside the component path, and styrened beside both."""
+    if _loader.load().lane is None:
+        print(f"core lane not in use: {_loader.load().lane_reason}")
+        return
+    monkeypatch = pytest.MonkeyPatch()
+    path_wire = component_path_copy(wasm, monkeypatch)
+    path_mesh = component_path_copy(wasm_mesh, monkeypatch)
+    info = "styrene:core/shortcuts@0.1.0"
+    noop = _loader.bind(info, "noop", "core"), _loader.bind(info, "noop", "component")
+    lane_row("no-op call", per_op(noop[0]), per_op(noop[1]), None, "lane <= 1.0 µs")
+
+    chat = py.create_chat("x" * 262, RID).encode()
+    assert len(chat) == 300
+
+    def decode(mod, decode_envelope):
+        return lambda: mod.decode_payload(decode_envelope(py.StyreneEnvelope, chat).payload)
+
+    lane_row(
+        "CHAT 300 B: decode + decode_payload",
+        per_op(decode(wasm, wasm._decode)),
+        per_op(decode(path_wire, path_wire._decode)),
+        per_op(lambda: py.decode_payload(py.StyreneEnvelope.decode(chat).payload)),
+        "lane <= 2x styrened",
+    )
+    message = {"text": "x" * 262}
+
+    def encode(mod):
+        return lambda: wasm._encode(py.StyreneEnvelope(2, 0x20, mod.encode_payload(message), RID))
+
+    assert encode(wasm)() == encode(path_wire)() == chat
+    lane_row(
+        "CHAT 300 B: encode_payload + encode",
+        per_op(encode(wasm)),
+        per_op(encode(path_wire)),
+        per_op(lambda: py.StyreneEnvelope(2, 0x20, py.encode_payload(message), RID).encode()),
+        "lane <= 2x styrened",
+    )
+    big = os.urandom(16384)
+    echo = _loader.bind(info, "echo", "core"), _loader.bind(info, "echo", "component")
+    assert echo[0](big) == big == echo[1](big)
+    lane_row(
+        "16 KiB echo round trip",
+        per_op(lambda: echo[0](big), 0.5),
+        per_op(lambda: echo[1](big), 0.5, 3),
+        None,
+        "lane <= 10 µs",
+    )
+    announce = b"styrene:gw-01:0.18.0:rpc,chat,pqc:" + bytes(range(16)).hex().encode() + b":gw"
+    want = py_mesh.parse_announce_data(announce)
+    assert wasm_mesh.parse_announce_data(announce)[0] == want[0] == path_mesh.parse_announce_data(announce)[0]
+    lane_row(
+        "parse_announce_data, Styrene announce",
+        per_op(lambda: wasm_mesh.parse_announce_data(announce)),
+        per_op(lambda: path_mesh.parse_announce_data(announce)),
+        per_op(lambda: py_mesh.parse_announce_data(announce)),
+        "ratio",
+    )
+    monkeypatch.undo()
+    width = max(len(r[0]) for r in lanes)
+    print(
+        f"{'Python host, by lane':{width}}  {'core lane':>12}  {'component':>12}  {'styrened':>12}  lane vs"
+    )
+    for what, core, component, styrened, target in lanes:
+        if styrened:
+            versus = f"{core / styrened:5.2f}x styrened's time"
+        else:
+            versus = f"{component / core:5.0f}x faster than the component path"
+        cells = f"{fmt(core):>12}  {fmt(component):>12}  {fmt(styrened) if styrened else '':>12}"
+        print(f"{what:{width}}  {cells}  {versus}  [{target}]")
+    print()
+
+
 def main() -> None:
-    info, wire = "styrene:core/info@0.1.0", "styrene:core/wire@0.1.0"
-    noop_fast = _loader.bind(info, "noop")
+    lanes_table()
+    info, wire = "styrene:core/shortcuts@0.1.0", "styrene:core/wire@0.1.0"
+    # the rows below are the component path's (stateless calls take the core lane by default)
+    monkeypatch = pytest.MonkeyPatch()
+    global wasm
+    wasm = component_path_copy(wasm, monkeypatch)
+    noop_fast = _loader.bind(info, "noop", "component")
     noop_stock = stock(info, "noop")
     row("no-op call", per_op(noop_fast), per_op(noop_stock), "stock Func", "target <= 1.5 µs")
 
     chat = py.create_chat("x" * 262, RID).encode()
-    assert len(chat) == 300 and wasm.StyreneEnvelope.decode(chat).encode() == chat
+    assert len(chat) == 300 and wasm._decode(wasm.StyreneEnvelope, chat).encode() == chat
 
     def decode_with(mod):
-        return lambda: mod.decode_payload(mod.StyreneEnvelope.decode(chat).payload)
+        if mod is py:
+            return lambda: py.decode_payload(py.StyreneEnvelope.decode(chat).payload)
+        return lambda: mod.decode_payload(mod._decode(mod.StyreneEnvelope, chat).payload)
 
     row(
         "CHAT 300 B: decode + decode_payload",
@@ -112,7 +207,7 @@ def main() -> None:
     )
     decode_payload_stock = stock(wire, "decode-payload")
     payload = chat[29:]
-    echo_chat = _loader.bind(info, "echo")
+    echo_chat = _loader.bind(info, "echo", "component")
     row("floor: 300 B through the C API (echo)", per_op(lambda: echo_chat(chat)), None, "")
     row(
         "CHAT 300 B: decode_payload only",
@@ -123,7 +218,7 @@ def main() -> None:
     row("CHAT 300 B: decode-payload, stock Func", per_op(lambda: decode_payload_stock(payload)), None, "")
     # how a payload value crosses WIT: as pre-order nodes (strings cross in bulk)
     # versus handing MessagePack bytes back for the host to parse (bytes cross per element)
-    echo_payload = _loader.bind(info, "echo")
+    echo_payload = _loader.bind(info, "echo", "component")
     row(
         "payload value as nodes (decode_payload)",
         per_op(lambda: wasm.decode_payload(payload)),
@@ -132,7 +227,7 @@ def main() -> None:
     )
 
     big = os.urandom(16384)
-    echo_fast, echo_stock = _loader.bind(info, "echo"), stock(info, "echo")
+    echo_fast, echo_stock = _loader.bind(info, "echo", "component"), stock(info, "echo")
     assert echo_fast(big) == big == echo_stock(big)
     row(
         "16 KiB echo round trip",
@@ -147,7 +242,7 @@ def main() -> None:
     record = getattr(decoded, "payload", decoded)  # stock returns Variant("ok", Record) here
 
     def envelope_round_trip_fast():
-        wasm.StyreneEnvelope.decode(wasm.StyreneEnvelope(2, 0x24, big, RID).encode())
+        wasm._decode(wasm.StyreneEnvelope, wasm.StyreneEnvelope(2, 0x24, big, RID).encode())
 
     def envelope_round_trip_stock():
         decode_stock(encode_stock(record))
@@ -163,8 +258,8 @@ def main() -> None:
     # time from after `import wasmtime` (not ours to speed up) to the first call returning
     start_code = (
         "import time, wasmtime, wasmtime.component; t = time.perf_counter(); "
-        "from styrene_wasm import _loader; _loader.load(); _loader.instance(); "
-        "_loader.bind('styrene:core/info@0.1.0', 'noop')(); print(time.perf_counter() - t)"
+        "from styrene_wasm import _loader; _loader.load(); "
+        "_loader.bind('styrene:core/shortcuts@0.1.0', 'noop')(); print(time.perf_counter() - t)"
     )
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "STYRENE_CACHE_DIR": cache}

@@ -46,27 +46,62 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     terminalreporter.write_line(f"total: {sum(EXAMPLES.values())}")
 
 
-@pytest.fixture(params=["styrened", "component"])
-def wire(request: pytest.FixtureRequest) -> Any:
-    if request.param == "styrened":
-        from styrened.models import styrene_wire
+# The component's drop-ins run twice: stateless calls on the core lane (the
+# default) and, with every bound export swapped for its component-path twin,
+# on the component path.
+LANES = ["styrened", "core lane", "component path"]
 
-        return styrene_wire
+
+def on_component_path(module: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """`module` with every export it bound running on the component path."""
+    from styrene_wasm import _loader
+
+    assert _loader.load().lane is not None, _loader.load().lane_reason
+    for name, value in list(vars(module).items()):
+        if getattr(value, "lane", None) == "core":
+            monkeypatch.setattr(module, name, _loader.bind(value.interface, value.export, "component"))
+    return module
+
+
+def component_path_copy(module: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A copy of `module` whose functions run on the component path, while the
+    module itself stays on the core lane (both lanes side by side in one
+    process). Functions look names up in their own module's globals, so the
+    copy's functions get the copy's namespace. Classes are shared: call the
+    copy's functions, not methods of the module's classes."""
+    import types
+
+    copy = types.ModuleType(module.__name__)
+    namespace = vars(copy)
+    namespace.update(vars(module))
+    for name, value in list(namespace.items()):
+        if isinstance(value, types.FunctionType) and value.__module__ == module.__name__:
+            namespace[name] = types.FunctionType(
+                value.__code__, namespace, value.__name__, value.__defaults__, value.__closure__
+            )
+    return on_component_path(copy, monkeypatch)
+
+
+def implementation(param: str, upstream: str, ours: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    import importlib
+
+    if param == "styrened":
+        return importlib.import_module(upstream)
     # the implementation module itself: a component that fails to load must fail here, not fall back
-    from styrene_wasm import _wire
+    module = importlib.import_module(ours)
+    return on_component_path(module, monkeypatch) if param == "component path" else module
 
-    return _wire
+
+@pytest.fixture(params=LANES)
+def wire(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Any:
+    return implementation(request.param, "styrened.models.styrene_wire", "styrene_wasm._wire", monkeypatch)
 
 
-@pytest.fixture(params=["styrened", "component"])
-def mesh(request: pytest.FixtureRequest) -> Any:
-    if request.param == "styrened":
-        from styrened.models import mesh_device
-
-        return mesh_device
-    from styrene_wasm import _mesh_device
-
-    return _mesh_device
+@pytest.fixture(params=LANES)
+def mesh(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Any:
+    return implementation(
+        request.param, "styrened.models.mesh_device", "styrene_wasm._mesh_device", monkeypatch
+    )
 
 
 @cache

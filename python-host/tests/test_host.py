@@ -29,7 +29,9 @@ def test_warm_start_uses_the_cached_artifact(tmp_path):
     second = run_python(code, STYRENE_CACHE_DIR=str(tmp_path))
     assert '"loaded_from_cache": false' in first.stdout, first.stderr
     assert '"loaded_from_cache": true' in second.stdout, second.stderr
-    assert len(list(tmp_path.glob("styrene-*.cwasm"))) == 1
+    # the component and the core module the core lane takes out of it
+    assert len(list(tmp_path.glob("styrene-*.cwasm"))) == 2
+    assert '"core_lane_from_cache": true' in second.stdout, second.stderr
 
 
 def test_corrupt_cache_is_recompiled(tmp_path):
@@ -66,17 +68,19 @@ def test_threads_share_the_component_safely():
     assert not errors, errors[:3]
 
 
-def test_a_trap_replaces_the_instance(monkeypatch):
+@pytest.mark.parametrize("lane", ["core", "component"])
+def test_a_trap_replaces_the_instance(monkeypatch, lane):
     monkeypatch.setattr(_loader, "MEMORY_LIMIT", 2 << 20)
     # converting 4 MiB through wasmtime's C API counts against the deadline: give it a minute
     monkeypatch.setattr(_loader, "DEADLINE_TICKS", 1200)
-    echo = _loader.bind("styrene:core/info@0.1.0", "echo")
-    monkeypatch.setattr(_loader._local, "instance", None)
+    echo = _loader.bind("styrene:core/shortcuts@0.1.0", "echo", lane)
+    _loader.renew_instances()
     assert echo(b"small") == b"small"
     with pytest.raises(_loader.MemoryLimitExceeded, match="memory limit of 2097152 bytes in echo"):
         echo(b"\x00" * (4 << 20))  # the guest cannot allocate this under a 2 MiB cap
     assert echo(b"still serving") == b"still serving"
-    monkeypatch.setattr(_loader._local, "instance", None)
+    monkeypatch.undo()
+    _loader.renew_instances()
 
 
 def test_fallback_to_styrened_when_disabled():

@@ -18,6 +18,8 @@ from cryptography.exceptions import InvalidTag
 from kyber_py.ml_kem import ML_KEM_768
 from pqc_reference import ReferencePeer
 
+from conftest import LANES, implementation
+
 PQC_VECTORS = Path(__file__).resolve().parents[2] / "tests" / "vectors" / "pqc.json.gz"
 ME, PEER = "a1" * 16, "b2" * 16
 
@@ -32,15 +34,9 @@ def h(text: str | None) -> bytes | None:
     return None if text is None else bytes.fromhex(text)
 
 
-@pytest.fixture(params=["styrened", "component"])
-def pqc(request: pytest.FixtureRequest):
-    if request.param == "styrened":
-        from styrened.crypto import pqc_crypto
-
-        return pqc_crypto
-    from styrene_wasm import _pqc
-
-    return _pqc
+@pytest.fixture(params=LANES)
+def pqc(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+    return implementation(request.param, "styrened.crypto.pqc_crypto", "styrene_wasm._pqc", monkeypatch)
 
 
 def test_the_drop_in_has_every_name_and_pqc_is_available():

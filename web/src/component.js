@@ -2,12 +2,13 @@
 // preview2-shim's browser WASI, and keeps one live instance.
 //
 // What the browser gives the component: randomness (crypto.getRandomValues),
-// clocks, and no filesystem at all: no directory is preopened, so the
+// clocks, no file locks (./file-locks.js), and no filesystem at all: no directory is preopened, so the
 // file-backed node store answers `io`, and the page opens databases as
 // images in memory (`node-store.open-image`). jco has no fuel or epoch
 // deadline: a call runs to completion on the page's thread.
 import { instantiate } from "../build/jco/styrene.js";
 import { WASIShim } from "@bytecodealliance/preview2-shim/instantiation";
+import { LockableFile } from "./file-locks.js";
 
 /** A trap inside the component; the instance was replaced by a fresh one. */
 export class TrapError extends Error {
@@ -19,9 +20,10 @@ export class TrapError extends Error {
 }
 
 function wasiImports() {
-  return new WASIShim({
+  const wasi = new WASIShim({
     sandbox: { preopens: {}, env: {}, args: ["styrene"], enableNetwork: false },
   }).getImportObject();
+  return { ...wasi, "styrene:core/file-locks": { LockableFile } };
 }
 
 /** The component, loaded: `exports` is {info, wire, nodes, pqc}. */

@@ -9,13 +9,14 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from ._errors import ComponentTrap, DeadlineExceeded, MemoryLimitExceeded
+from ._errors import ComponentTrap, DeadlineExceeded, InstanceUnavailable, MemoryLimitExceeded
 from ._native import unavailable_reason
 
 __version__ = "0.1.0"
 __all__ = [
     "ComponentTrap",
     "DeadlineExceeded",
+    "InstanceUnavailable",
     "MemoryLimitExceeded",
     "activate",
     "info",
@@ -153,6 +154,24 @@ def info() -> dict[str, Any]:
             "cache": str(loaded.artifact),
             "loaded_from_cache": loaded.from_cache,
             "load_ms": round(loaded.load_seconds * 1e3, 2),
+            "core_lane": "in use" if loaded.lane is not None else f"not used: {loaded.lane_reason}",
         }
     )
+    if loaded.lane is not None:
+        details["core_lane_from_cache"] = loaded.lane.from_cache
+    details.update({f"lane {name}": lane for name, lane in _lanes().items()})
     return details
+
+
+def _lanes() -> dict[str, str]:
+    """Which lane each drop-in module's calls run on."""
+    import importlib
+
+    lanes = {}
+    for name, implementation in (("wire", "_wire"), ("mesh_device", "_mesh_device"), ("pqc_crypto", "_pqc")):
+        module = importlib.import_module(f".{implementation}", __name__)
+        bound = {getattr(v, "lane", None) for v in vars(module).values()} - {None}
+        lanes[name] = "core module (stateless calls)" if bound == {"core"} else "component"
+    for name in ("node_store", "pqc_session"):
+        lanes[name] = "component (resources)"
+    return lanes

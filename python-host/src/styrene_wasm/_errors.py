@@ -16,3 +16,8 @@ class MemoryLimitExceeded(ComponentTrap):
 
 class DeadlineExceeded(ComponentTrap):
     """A call ran past its deadline and was interrupted; its instance was replaced."""
+
+
+class InstanceUnavailable(ComponentTrap):
+    """No instance could be made for a call (for example, the process is out of
+    memory mappings); nothing was run, and the next call tries again."""

@@ -1,30 +1,36 @@
-"""Loading ``styrene.wasm`` once per process and one instance per thread.
+"""Loading ``styrene.wasm`` once per process, and the pools of instances calls run on.
 
 The compiled component is cached on disk (keyed by the wasm's SHA-256, the
 wasmtime version and the engine settings), so a warm start deserializes in
-about a millisecond instead of compiling for a hundred. Stores are not
-thread-safe, so each thread gets its own instance; the engine and compiled
-component are shared. Every instance runs under a memory cap and an epoch
-deadline, and a trap replaces the instance instead of breaking the host.
+about a millisecond instead of compiling for a hundred; so is the core module
+the core lane (:mod:`._core_lane`) takes out of it. Stores are not
+thread-safe, so a call takes an instance from a bounded pool for its duration
+and gives it back: any number of threads, short-lived ones included, share a
+few instances and never pay an instantiation each. Every instance runs under
+a memory cap and an epoch deadline, and a trap discards the instance instead
+of breaking the host.
 """
 
 from __future__ import annotations
 
 import ctypes
 import hashlib
+import logging
 import os
 import sys
+import tempfile
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from wasmtime import Config, Engine, Store, WasiConfig, WasmtimeError
+from wasmtime import Config, Engine, Store, Trap, WasiConfig, WasmtimeError
 from wasmtime import _bindings as capi
 from wasmtime.component import Component, Linker
 
 from . import _file_locks
-from ._errors import ComponentTrap, DeadlineExceeded, MemoryLimitExceeded
+from ._errors import ComponentTrap, DeadlineExceeded, InstanceUnavailable, MemoryLimitExceeded
 from ._fastcall import FastFunc
 
 
@@ -50,6 +56,8 @@ DEADLINE_TICKS = 20  # a call may run about one second
 # SQLite's busy timeout, 5 s, for another program's lock on its database.
 LOCK_WAIT_TICKS = 100
 _REFRESH_TICKS = DEADLINE_TICKS // 2
+# instances per pool: calls run in parallel (wasmtime releases the GIL), a few at a time
+POOL_SIZE = int(os.environ.get("STYRENE_POOL_SIZE", "0")) or max(2, os.cpu_count() or 2)
 
 
 # wasmtime's C API caps memory by making `memory.grow` fail, and the guest then
@@ -58,21 +66,24 @@ _REFRESH_TICKS = DEADLINE_TICKS // 2
 # stderr; while the host copies arguments in (inside `cabi_realloc`) the
 # component may not call out, and its attempt to write that line is refused
 # with the trap below. Nothing else in the component calls out from there.
-_OOM_MARKER = b"styrene.wasm: memory allocation of "
+OOM_MARKER = b"styrene.wasm: memory allocation of "
 _OOM_DURING_LOWERING = "cannot leave component instance"
+
+
+def memory_limit_error(where: str, detail: str) -> MemoryLimitExceeded:
+    return MemoryLimitExceeded(
+        f"styrene.wasm exceeded its memory limit of {MEMORY_LIMIT} bytes in {where} ({detail}); "
+        "the instance was replaced"
+    )
 
 
 def trap_error(trap: Exception, where: str, stderr: bytes) -> ComponentTrap:
     """The typed error for a trap in `where`, named after the limit it hit, if any."""
-    if _OOM_MARKER in stderr or _OOM_DURING_LOWERING in str(trap):
-        if _OOM_MARKER in stderr:
-            detail = stderr[stderr.index(_OOM_MARKER) :].split(b"\n")[0].decode("ascii", "replace")
-        else:
-            detail = "its arguments did not fit"
-        return MemoryLimitExceeded(
-            f"styrene.wasm exceeded its memory limit of {MEMORY_LIMIT} bytes in {where} ({detail}); "
-            "the instance was replaced"
-        )
+    if OOM_MARKER in stderr:
+        detail = stderr[stderr.index(OOM_MARKER) :].split(b"\n")[0].decode("ascii", "replace")
+        return memory_limit_error(where, detail)
+    if _OOM_DURING_LOWERING in str(trap):
+        return memory_limit_error(where, "its arguments did not fit")
     # wasmtime's text for an epoch interruption, the only interrupt this host arms
     if "wasm trap: interrupt" in str(trap):
         return DeadlineExceeded(
@@ -103,15 +114,19 @@ def _config() -> Config:
     config.epoch_interruption = True
     # synchronous calls only: without the async machinery a call costs far less
     capi.wasmtime_config_concurrency_support_set(config.ptr(), False)
+    # linear memory stays where it was mapped first (it grows in place inside its
+    # reservation): the core lane's view of it only ever needs extending
+    capi.wasmtime_config_memory_may_move_set(config.ptr(), False)
     return config
 
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 
 class Loaded:
-    """The process-wide engine and compiled component."""
+    """The process-wide engine, compiled component and core lane, and their pools."""
 
     def __init__(
         self,
@@ -131,6 +146,10 @@ class Loaded:
             load_seconds,
         )
         self.epoch = [0]  # ticks of the epoch thread, read without a lock (an int read is atomic)
+        self.instances = Pool(lambda: Instance(self))
+        self.lane: Any = None  # the core lane (a _core_lane.CoreLane), when it is used
+        self.lane_reason = ""  # which lane stateless calls take, and why
+        self.lane_instances: Pool | None = None
 
     def tick(self) -> None:
         """One epoch tick: the engine's epoch, which deadlines are checked against, and
@@ -141,7 +160,6 @@ class Loaded:
 
 _lock = threading.Lock()
 _loaded: Loaded | None = None
-_local = threading.local()
 
 
 def load() -> Loaded:
@@ -185,7 +203,7 @@ def _load() -> Loaded:
     path = wasm_path()
     wasm = path.read_bytes()
     engine = Engine(_config())
-    key = f"{hashlib.sha256(wasm).hexdigest()[:24]}-wasmtime{WASMTIME_VERSION}-epoch-nocc"
+    key = f"{hashlib.sha256(wasm).hexdigest()[:24]}-wasmtime{WASMTIME_VERSION}-epoch-nocc-nomove"
     artifact = cache_dir() / f"styrene-{key}.cwasm"
     component, from_cache = None, False
     if artifact.is_file():
@@ -195,16 +213,27 @@ def _load() -> Loaded:
             component = None  # stale or corrupt: compile again and overwrite
     if component is None:
         component = Component(engine, wasm)
-        _store_artifact(artifact, component.serialize())
+        store_artifact(artifact, component.serialize())
     linker = Linker(engine)
     linker.add_wasip2()
     _file_locks.define(linker, component, engine)
     loaded = Loaded(engine, component, linker, path, artifact, from_cache, time.perf_counter() - started)
     _start_ticker(loaded)
+    from . import _core_lane
+
+    loaded.lane, loaded.lane_reason = _core_lane.build(engine, wasm, key, component, cache_dir())
+    if loaded.lane is None:
+        logging.getLogger("styrene_wasm").warning(
+            "stateless calls run on the component path, not the core lane: %s", loaded.lane_reason
+        )
+    else:
+        lane = loaded.lane
+        loaded.lane_instances = Pool(lambda: _core_lane.CoreInstance(lane))
+    loaded.load_seconds = time.perf_counter() - started
     return loaded
 
 
-def _store_artifact(artifact: Path, data: bytes | bytearray) -> None:
+def store_artifact(artifact: Path, data: bytes | bytearray) -> None:
     """Write the artifact atomically; a cache that cannot be written only costs compiles."""
     try:
         artifact.parent.mkdir(parents=True, exist_ok=True)
@@ -224,6 +253,33 @@ def _start_ticker(loaded: Loaded) -> None:
     threading.Thread(target=run, name="styrene-wasm-epoch", daemon=True).start()
 
 
+class _StderrFile:
+    """Where an instance's stderr goes: a file of its own, already unlinked, whose
+    last 4 KiB say when the guest ran out of memory.
+
+    A file and not a Python callback: wasmtime hands a custom stderr stream to a
+    worker thread of its own, which drops it (and calls back into Python) when
+    the store goes; at interpreter exit such a call ends that thread inside
+    Rust and aborts the process. A file involves no Python after it is opened.
+    """
+
+    TAIL = 4096
+
+    def __init__(self) -> None:
+        fd, self.path = tempfile.mkstemp(prefix="styrene-stderr-")
+        self._fd = fd
+        self._closer = weakref.finalize(self, os.close, fd)
+
+    def opened(self) -> None:
+        """wasmtime has opened the file: its name is no longer needed."""
+        os.unlink(self.path)
+
+    @property
+    def tail(self) -> bytes:
+        size = os.fstat(self._fd).st_size
+        return os.pread(self._fd, min(size, self.TAIL), max(0, size - self.TAIL))
+
+
 class Instance:
     """One sandboxed instance with its functions resolved for fast calls."""
 
@@ -239,9 +295,10 @@ class Instance:
             wasi.preopen_dir(str(directory), ".")
             _file_locks.grant(self.store, directory)
             self.deadline_ticks += LOCK_WAIT_TICKS
-        self.stderr = bytearray()
-        wasi.stderr_custom = self._stderr
+        self._stderr = _StderrFile()
+        wasi.stderr_file = self._stderr.path
         self.store.set_wasi(wasi)
+        self._stderr.opened()
         self.store.set_limits(memory_size=MEMORY_LIMIT)
         self.store.set_epoch_deadline(self.deadline_ticks)
         self.epoch = loaded.epoch
@@ -253,9 +310,9 @@ class Instance:
         """Release what the instance holds outside wasmtime: its file locks."""
         _file_locks.release(self.store)
 
-    def _stderr(self, data: bytes) -> None:
-        self.stderr += data
-        del self.stderr[:-4096]
+    @property
+    def stderr(self) -> bytes:
+        return self._stderr.tail
 
     def func(self, interface: str, name: str) -> FastFunc:
         key = f"{interface}#{name}"
@@ -269,11 +326,14 @@ class Instance:
         return fast
 
     def call_method(self, interface: str, resource: str, method: str, handle: Any, *args: Any) -> Any:
-        """Calls `method` of a resource this instance handed out, re-arming the
-        deadline first when half of it has passed."""
+        """Calls `method` of a resource this instance handed out."""
+        return self.call_func(interface, f"[method]{resource}.{method}", handle, *args)
+
+    def call_func(self, interface: str, name: str, *args: Any) -> Any:
+        """Calls an export, re-arming the deadline first when half of it has passed."""
         if self.epoch[0] - self.deadline_set_at >= _REFRESH_TICKS:
             self.refresh_deadline()
-        return self.func(interface, f"[method]{resource}.{method}").call(handle, *args)
+        return self.func(interface, name).call(*args)
 
     def refresh_deadline(self) -> None:
         """Re-arm the deadline. Callers do it once half of it has passed, not per
@@ -282,35 +342,182 @@ class Instance:
         self.deadline_set_at = self.epoch[0]
 
 
-def instance() -> Instance:
-    """This thread's instance."""
-    current = getattr(_local, "instance", None)
-    if current is None:
-        current = _local.instance = Instance(load())
-    return current
+class Pool:
+    """Instances shared by every thread, at most `size` of them; a call takes one
+    for its duration (stores are not thread-safe) and gives it back.
 
-
-def bind(interface: str, name: str) -> Any:
-    """A callable for one export that runs on the calling thread's instance.
-
-    A trap raises :class:`ComponentTrap` (:class:`MemoryLimitExceeded` or
-    :class:`DeadlineExceeded` when a limit was hit) and replaces that thread's
-    instance.
+    The idle list is a stack, so a single-threaded caller keeps reusing one
+    warm instance. Taking and giving back are a list pop and append (atomic
+    under the GIL; the bound callables inline them); only a caller that finds
+    the list empty takes the lock, to create an instance while under the bound
+    or else to wait for one, and a caller gives back through :meth:`release`
+    whenever someone waits.
     """
-    per_thread = threading.local()
+
+    def __init__(self, make: Callable[[], Any], size: int | None = None) -> None:
+        self._make = make
+        self.size = size or POOL_SIZE
+        self.idle: list[Any] = []
+        self._count = 0  # instances alive, idle or in use
+        self.generation = 0
+        self.waiting = 0
+        self._cond = threading.Condition(threading.Lock())
+
+    def acquire(self) -> Any:
+        try:
+            return self.idle.pop()
+        except IndexError:
+            pass
+        with self._cond:
+            self.waiting += 1
+            try:
+                while not self.idle and self._count >= self.size:
+                    self._cond.wait()
+                if self.idle:
+                    return self.idle.pop()
+                self._count += 1
+            finally:
+                self.waiting -= 1
+        try:
+            inst = self._make()
+        except BaseException as e:
+            self.discard(None)
+            if isinstance(e, Exception):
+                raise InstanceUnavailable(
+                    f"styrene.wasm could not be instantiated: {type(e).__name__}: {e}"
+                ) from e
+            raise
+        inst.generation = self.generation
+        return inst
+
+    def release(self, inst: Any) -> None:
+        """Give back an instance that is fit for the next call."""
+        if inst.generation != self.generation:
+            self.discard(inst)
+            return
+        self.idle.append(inst)
+        if self.waiting:
+            with self._cond:
+                self._cond.notify()
+
+    def discard(self, inst: Any) -> None:
+        """Forget an instance that trapped (or was never made), making room for a fresh one."""
+        with self._cond:
+            self._count -= 1
+            self._cond.notify()
+
+    def renew(self) -> None:
+        """Retire every instance: idle ones now, busy ones when given back. The next
+        calls instantiate afresh, under the limits in force then."""
+        with self._cond:
+            self.generation += 1
+            retired, self.idle[:] = list(self.idle), []
+            self._count -= len(retired)
+            self._cond.notify_all()
+
+
+def renew_instances() -> None:
+    """Retire the instances of both lanes (tests change the limits this way)."""
+    loaded = load()
+    loaded.instances.renew()
+    if loaded.lane_instances is not None:
+        loaded.lane_instances.renew()
+
+
+def check() -> None:
+    """Raise if no instance can be made here (the probe the fallback decision runs)."""
+    loaded = load()
+    loaded.instances.release(loaded.instances.acquire())
+
+
+def _component_call(interface: str, name: str) -> Callable[..., Any]:
+    loaded = load()
+    pool = loaded.instances
+    key = f"{interface}#{name}"
+
+    idle = pool.idle
 
     def call(*args: Any) -> Any:
-        inst = _local.__dict__.get("instance")
-        if inst is None or per_thread.__dict__.get("instance") is not inst:
-            inst = instance()
-            per_thread.instance, per_thread.call = inst, inst.func(interface, name).call
+        try:
+            inst = idle.pop()
+        except IndexError:
+            inst = pool.acquire()
         if inst.epoch[0] - inst.deadline_set_at >= _REFRESH_TICKS:
             inst.refresh_deadline()
         try:
-            return per_thread.call(*args)
+            fast = inst._funcs.get(key) or inst.func(interface, name)
+            result = fast.call(*args)
         except WasmtimeError as trap:
-            _local.instance = None
+            pool.discard(inst)
             raise trap_error(trap, name, bytes(inst.stderr)) from None
+        except BaseException:
+            pool.release(inst)
+            raise
+        if inst.generation != pool.generation or pool.waiting:
+            pool.release(inst)
+        else:
+            idle.append(inst)
+        return result
 
+    call.lane = "component"  # type: ignore[attr-defined]
+    return call
+
+
+def _core_call(interface: str, name: str) -> Callable[..., Any]:
+    from . import _core_lane
+
+    loaded = load()
+    pool = loaded.lane_instances
+    assert pool is not None
+    run = loaded.lane.specs[f"{interface}#{name}"].invoke
+
+    idle = pool.idle
+
+    def call(*args: Any) -> Any:
+        try:
+            inst = idle.pop()
+        except IndexError:
+            inst = pool.acquire()
+        if inst.epoch[0] - inst.deadline_set_at >= _REFRESH_TICKS:
+            inst.refresh_deadline()
+        try:
+            result = run(inst, args)
+        except (WasmtimeError, Trap, _core_lane.Lowering, _core_lane.canon.Invalid) as failure:
+            pool.discard(inst)
+            raise _core_lane.trap_error(failure, name, bytes(inst.stderr)) from None
+        except BaseException:
+            # a Python value that does not fit its WIT type, found while copying it in:
+            # what was allocated for it would stay behind in this instance
+            pool.discard(inst)
+            raise
+        if inst.generation != pool.generation or pool.waiting:
+            pool.release(inst)
+        else:
+            idle.append(inst)
+        return result
+
+    call.lane = "core"  # type: ignore[attr-defined]
+    return call
+
+
+def bind(interface: str, name: str, lane: str | None = None) -> Any:
+    """A callable for one export, run on an instance from a pool.
+
+    Stateless exports run on the core lane when it is in use, everything else
+    on the component path; `lane` ("core" or "component") forces one (tests
+    compare the two). A trap raises :class:`ComponentTrap`
+    (:class:`MemoryLimitExceeded` or :class:`DeadlineExceeded` when a limit
+    was hit) and discards that instance; a failure to instantiate raises
+    :class:`InstanceUnavailable`, and the next call tries again.
+    """
+    loaded = load()
+    core = loaded.lane is not None and loaded.lane.serves(f"{interface}#{name}")
+    if lane == "core" and not core:
+        raise LookupError(f"{interface}#{name} does not run on the core lane ({loaded.lane_reason})")
+    if core and lane != "component":
+        call = _core_call(interface, name)
+    else:
+        call = _component_call(interface, name)
     call.__name__ = name.replace("-", "_")
+    call.interface, call.export = interface, name  # type: ignore[attr-defined]
     return call

@@ -38,7 +38,7 @@ def _probe() -> str | None:
         return f"wasmtime is not importable ({e})"
     try:
         _loader.load()
-        _loader.instance()
+        _loader.check()
     except Exception as e:
         return f"{type(e).__name__}: {e}"
     return None
