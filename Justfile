@@ -21,17 +21,17 @@ wasm := "target/wasm32-wasip2/release/styrene.wasm"
 default:
     @just --list
 
-# styrene.wasm (size-tuned release build), the native host, and the wheel's copy of the component
+# styrene.wasm (size-tuned release build), the native binaries (gateway, wasm test runner), and the wheel's copy of the component
 build: (build-with "native")
 
-# styrene.wasm, its copies in dist/ and in the wheel, and the native host built with cargo profile PROFILE
+# styrene.wasm, its copies in dist/ and in the wheel, and the native binaries built with cargo profile PROFILE
 [private]
 build-with PROFILE:
     #!/usr/bin/env bash
     set -euo pipefail
     # The two builds lock different profile directories (release, PROFILE), so they run side
     # by side: each fills the cores while the other waits on a single crate or on linking.
-    cargo build --profile {{PROFILE}} -p styrene-host &
+    cargo build --profile {{PROFILE}} -p styrene-gateway -p styrene-wasm-runner &
     host=$!
     trap 'kill $host 2>/dev/null || true' EXIT
     cargo build --target wasm32-wasip2 --release -p styrene
@@ -66,7 +66,7 @@ fuzz SECONDS="300" PROFILE="long":
     set -euo pipefail
     {{python}} fuzz/seed_corpus.py target/fuzz-corpus >/dev/null
     cd fuzz
-    for t in envelope_decode payload_decode announce_parse pqc_handshake hdlc_deframe kiss_deframe rns_packet relay; do
+    for t in envelope_decode payload_decode marshal_read announce_parse pqc_handshake hdlc_deframe kiss_deframe rns_packet relay; do
         log=../target/fuzz-$t.log
         if ! cargo +nightly fuzz run "$t" "../target/fuzz-corpus/$t" -- -max_total_time={{SECONDS}} \
             -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1; then
@@ -81,7 +81,7 @@ fuzz SECONDS="300" PROFILE="long":
     if [ "{{PROFILE}}" != none ]; then
         cd ..
         HYPOTHESIS_PROFILE={{PROFILE}} {{python}} -m pytest python-host/tests/test_differential.py \
-            python-host/tests/test_wire_differential.py
+            python-host/tests/test_wire_differential.py python-host/tests/test_core_lane.py
     fi
 
 # Two checkouts of HEAD at different paths, separate target dirs; no absolute path may
@@ -129,7 +129,7 @@ bench: build
     STYRENE_BENCH_OUT={{justfile_directory()}}/target/bench-nodes-rust.json {{python}} python-host/bench/bench_nodes.py
     STYRENE_BENCH_OUT={{justfile_directory()}}/target/bench-pqc-rust.json cargo bench --profile native -p styrene-host --bench pqc
     STYRENE_BENCH_OUT={{justfile_directory()}}/target/bench-pqc-rust.json {{python}} python-host/bench/bench_pqc.py
-    cargo bench --profile native -p styrene-host --bench gateway
+    cargo bench --profile native -p styrene-gateway --bench gateway
     {{python}} python-host/bench/bench_discovery.py
     {{just_executable()}} web-bench
 
@@ -181,7 +181,7 @@ pi:
     command -v aarch64-linux-gnu-gcc >/dev/null || { echo "needs Debian's gcc-aarch64-linux-gnu (apt-get install gcc-aarch64-linux-gnu)" >&2; exit 1; }
     cargo build --target wasm32-wasip2 --release -p styrene
     CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc \
-        cargo build --profile native --target aarch64-unknown-linux-gnu -p styrene-host --bin styrene-gateway
+        cargo build --profile native --target aarch64-unknown-linux-gnu -p styrene-gateway --bin styrene-gateway
     rm -rf dist/pi && mkdir -p dist/pi
     cp target/aarch64-unknown-linux-gnu/native/styrene-gateway {{wasm}} packaging/gateway.example.toml packaging/styrene-gateway.service packaging/install.sh dist/pi/
     tar -C dist -czf dist/styrene-gateway-aarch64.tar.gz pi
@@ -192,7 +192,7 @@ wheel: build
     {{python}} -m pip wheel --no-deps --no-build-isolation -w dist python-host
 
 # RustSec advisories are not checked: their database is a git repository on GitHub,
-# which these machines cannot reach (README, "Supply chain").
+# which these machines cannot reach (docs/security.md, "Supply chain").
 # formatting, clippy (native and wasm) under the workspace's lints, rustdoc, ruff, cargo-deny
 # (licenses, duplicates, sources)
 lint:

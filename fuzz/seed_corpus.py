@@ -79,6 +79,11 @@ def rns_seeds() -> dict[str, list[bytes]]:
     }
 
 
+def marshal_seeds() -> list[bytes]:
+    """``marshal.dumps`` output of payload values, as the wire vectors hold it."""
+    return [runs(case["marshal"]) for case in load("wire")["marshal"]]
+
+
 def main() -> None:
     out = Path(sys.argv[1])
     wire, nodes = [], []
@@ -87,6 +92,7 @@ def main() -> None:
     seeds = {
         "envelope_decode": wire,
         "payload_decode": wire,
+        "marshal_read": marshal_seeds(),
         "announce_parse": nodes,
         "pqc_handshake": handshake(),
         **rns_seeds(),

@@ -4,13 +4,11 @@
 // by esbuild. Everything in dist/ is addressed relative to index.html, so the
 // directory can be served under any prefix (the gateway serves it at /diag/).
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 import { writeKatFixture } from "./scripts/kat-fixture.mjs";
-import { KNOWN_ASPECTS, NAME_HASH_BYTES } from "./src/aspects.js";
 
 const web = dirname(fileURLToPath(import.meta.url));
 const root = join(web, "..");
@@ -24,10 +22,6 @@ if (!existsSync(wasm)) {
 }
 const lock = JSON.parse(readFileSync(join(web, "package-lock.json"), "utf8"));
 const versionOf = (name) => lock.packages[`node_modules/${name}`]?.version ?? "unknown";
-// RNS's name hash of each destination name styrened recognises (see src/aspects.js)
-const nameHashes = Object.fromEntries(
-  KNOWN_ASPECTS.map(({ name }) => [name, createHash("sha256").update(name, "utf8").digest("hex").slice(0, 2 * NAME_HASH_BYTES)]),
-);
 
 rmSync(build, { recursive: true, force: true });
 rmSync(dist, { recursive: true, force: true });
@@ -52,7 +46,6 @@ await esbuild.build({
   legalComments: "linked",
   outfile: join(dist, "app.js"),
   define: {
-    STYRENE_NAME_HASHES: JSON.stringify(nameHashes),
     STYRENE_BUILD: JSON.stringify({
       jco: versionOf("@bytecodealliance/jco"),
       preview2Shim: versionOf("@bytecodealliance/preview2-shim"),

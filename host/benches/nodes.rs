@@ -9,7 +9,7 @@
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::time::Instant;
-use styrene_host::bindings::exports::styrene::core::nodes::{DeviceType, MeshDevice, NodeQuery};
+use styrene_host::bindings::exports::styrene::core::nodes::{DeviceType, MeshDevice};
 use styrene_host::{Limits, Runtime};
 
 const N: usize = 10_000;
@@ -172,17 +172,6 @@ fn main() {
         }));
     }
     both("prune_old_nodes (5,000 of 10,000)", n6, c6);
-    // the packed form the Python host reads lists with, for comparison
-    let mut packed = f64::INFINITY;
-    for _ in 0..ROUNDS {
-        packed = packed.min(per_call(1, || {
-            ignore(
-                styrene
-                    .with_nodes(|n, s| n.node_store().call_get_nodes_packed(s, store, &NodeQuery::All))
-                    .unwrap(),
-            );
-        }));
-    }
     styrene.drop_resource(store).unwrap();
     drop(native);
     let size = |dir: &PathBuf| std::fs::metadata(dir.join("nodes.db")).map_or(0, |m| m.len());
@@ -192,7 +181,6 @@ fn main() {
     for (what, n, c) in &rows {
         println!("{what:46} {n:>11.1} µs {c:>11.1} µs {:>7.1}x", c / n);
     }
-    println!("{:46} {:>14} {packed:>11.1} µs", "get-nodes-packed (all, as JSON)", "");
     println!("{:46} {:>14} {:>14}", "db size (bytes)", size(&native_dir), size(&wasm_dir));
     println!("peak memory of this process (native and component): {} MiB", peak.unwrap_or(0));
     if let Some(out) = std::env::var_os("STYRENE_BENCH_OUT") {

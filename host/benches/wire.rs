@@ -46,11 +46,6 @@ fn main() {
             per_op(100_000, 5, || _ = black_box(styrene.decode_envelope(black_box(&chat)).unwrap())),
         ),
         (
-            "envelope header check, CHAT 300 B",
-            Some(per_op(200_000, 5, || _ = black_box(native::decode_header(black_box(&chat)).unwrap()))),
-            per_op(100_000, 5, || _ = black_box(styrene.decode_header(black_box(&chat)).unwrap())),
-        ),
-        (
             "decode_payload, CHAT",
             Some(per_op(200_000, 5, || {
                 drop(black_box(native::decode_payload(black_box(&payload)).unwrap()));

@@ -1,7 +1,7 @@
 //! One sandboxed instance of the component and its typed calls.
 
 use crate::runtime::Runtime;
-use crate::wire::{Envelope, Header, MessageType, ValueNode, WireError};
+use crate::wire::{Envelope, MessageType, ValueNode, WireError};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use wasmtime::component::ResourceTable;
@@ -170,14 +170,14 @@ impl<'r> Styrene<'r> {
         self.call(|b, s| b.styrene_core_info().call_world_name(s))
     }
 
-    /// `info.noop`: the bare cost of a call.
+    /// `shortcuts.noop`: the bare cost of a call. Only the benches use it.
     pub fn noop(&mut self) -> Result<(), HostError> {
-        self.call(|b, s| b.styrene_core_info().call_noop(s))
+        self.call(|b, s| b.styrene_core_shortcuts().call_noop(s))
     }
 
-    /// `info.echo`: returns its input (measures the cost of moving bytes).
+    /// `shortcuts.echo`: what moving bytes in and out costs. Only the benches use it.
     pub fn echo(&mut self, data: &[u8]) -> Result<Vec<u8>, HostError> {
-        self.call(|b, s| b.styrene_core_info().call_echo(s, data))
+        self.call(|b, s| b.styrene_core_shortcuts().call_echo(s, data))
     }
 
     /// `wire.message-types`.
@@ -188,11 +188,6 @@ impl<'r> Styrene<'r> {
     /// `wire.decode-envelope`.
     pub fn decode_envelope(&mut self, data: &[u8]) -> Result<Envelope, HostError> {
         Ok(self.call(|b, s| b.styrene_core_wire().call_decode_envelope(s, data))??)
-    }
-
-    /// `wire.decode-header`.
-    pub fn decode_header(&mut self, data: &[u8]) -> Result<Header, HostError> {
-        Ok(self.call(|b, s| b.styrene_core_wire().call_decode_header(s, data))??)
     }
 
     /// `wire.new-envelope`.

@@ -9,10 +9,14 @@
 //! from a trap (the broken instance is dropped and a fresh one takes its place;
 //! the caller gets [`HostError::MemoryLimit`], [`HostError::Deadline`] or
 //! [`HostError::Trap`]).
+//!
+//! [`file_locks`] is public so that other linkers can offer the same import
+//! (the `styrene-wasm-runner` binary does, for the component's own tests).
+//! The gateway daemon and the command line are the `styrene-gateway` crate
+//! (`host/gateway`), built on this library.
 
 mod cache;
-mod file_locks;
-pub mod gateway;
+pub mod file_locks;
 mod instance;
 mod runtime;
 
@@ -32,13 +36,11 @@ pub mod bindings {
 /// The typed values of `styrene:core/wire`, as the bindings generate them.
 pub mod wire {
     pub use crate::bindings::exports::styrene::core::wire::{
-        Envelope, ErrorCode, ExtValue, Header, MessageType, TerminalRequest, Timestamp, ValueNode, WireError,
+        Envelope, ErrorCode, ExtValue, MessageType, TerminalRequest, Timestamp, ValueNode, WireError,
     };
 }
 
-mod command;
 pub use cache::default_dir as default_cache_dir;
-pub use command::run_command;
 
 /// The wasmtime version this host embeds.
 pub const WASMTIME_VERSION: &str = wasmtime_environ::VERSION;

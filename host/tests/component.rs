@@ -99,8 +99,6 @@ fn envelope_decode_vectors() {
                 );
                 assert_eq!(env.payload.len() as u64, ok["payload_length"].as_u64().unwrap());
                 assert_eq!(styrene.encode_envelope(&env).unwrap(), data);
-                let header = styrene.decode_header(&data).unwrap();
-                assert_eq!(&data[header.payload_offset as usize..], &env.payload[..]);
             }
             Err(e) => expect_wire_error(case, e),
         }
@@ -385,13 +383,13 @@ fn a_trap_is_reported_and_the_instance_replaced() {
     let limits = Limits { memory_bytes: 2 << 20, ..Limits::default() };
     let runtime = Runtime::load(&wasm_path(), &cache_dir(), limits).unwrap();
     let mut styrene = runtime.instantiate().unwrap();
-    let echo = |s: &mut Styrene<'_>, data: &[u8]| s.echo(data);
-    assert_eq!(echo(&mut styrene, b"small").unwrap(), b"small");
-    let err = echo(&mut styrene, &vec![0u8; 4 << 20]).unwrap_err();
+    let decode = |s: &mut Styrene<'_>, data: &[u8]| s.decode_envelope(data);
+    assert!(decode(&mut styrene, b"styrene.io:\x01\x01").is_ok());
+    // the guest cannot allocate its 4 MiB argument under a 2 MiB cap
+    let err = decode(&mut styrene, &vec![0u8; 4 << 20]).unwrap_err();
     assert!(matches!(err, HostError::MemoryLimit { limit: 2097152, .. }), "{err}");
     assert_eq!(styrene.recoveries, 1);
-    assert_eq!(echo(&mut styrene, b"still serving").unwrap(), b"still serving");
-    assert!(styrene.decode_envelope(b"styrene.io:\x01\x01").is_ok());
+    assert!(decode(&mut styrene, b"styrene.io:\x01\x01").is_ok());
 }
 
 #[test]

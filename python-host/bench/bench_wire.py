@@ -101,7 +101,7 @@ def lanes_table() -> None:
     monkeypatch = pytest.MonkeyPatch()
     path_wire = component_path_copy(wasm, monkeypatch)
     path_mesh = component_path_copy(wasm_mesh, monkeypatch)
-    info = "styrene:core/info@0.1.0"
+    info = "styrene:core/shortcuts@0.1.0"
     noop = _loader.bind(info, "noop", "core"), _loader.bind(info, "noop", "component")
     lane_row("no-op call", per_op(noop[0]), per_op(noop[1]), None, "lane <= 1.0 µs")
 
@@ -168,7 +168,7 @@ def lanes_table() -> None:
 
 def main() -> None:
     lanes_table()
-    info, wire = "styrene:core/info@0.1.0", "styrene:core/wire@0.1.0"
+    info, wire = "styrene:core/shortcuts@0.1.0", "styrene:core/wire@0.1.0"
     # the rows below are the component path's (stateless calls take the core lane by default)
     monkeypatch = pytest.MonkeyPatch()
     global wasm
@@ -259,7 +259,7 @@ def main() -> None:
     start_code = (
         "import time, wasmtime, wasmtime.component; t = time.perf_counter(); "
         "from styrene_wasm import _loader; _loader.load(); "
-        "_loader.bind('styrene:core/info@0.1.0', 'noop')(); print(time.perf_counter() - t)"
+        "_loader.bind('styrene:core/shortcuts@0.1.0', 'noop')(); print(time.perf_counter() - t)"
     )
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "STYRENE_CACHE_DIR": cache}

@@ -343,18 +343,18 @@ def test_an_abi_violation_is_a_typed_trap_and_the_lane_keeps_serving(monkeypatch
     UTF-8) raise ComponentTrap, discard the instance, and the next call is served."""
     from styrene_wasm import _core_lane
 
-    spec = _loader.load().lane.specs["styrene:core/info@0.1.0#echo"]
+    spec = _loader.load().lane.specs["styrene:core/shortcuts@0.1.0#echo"]
     pool = _loader.load().lane_instances
     monkeypatch.setattr(spec, "result", _canonical.codec(t.String()))
     monkeypatch.setattr(spec, "invoke", _core_lane.invoker(spec))
-    as_text = _loader.bind("styrene:core/info@0.1.0", "echo", "core")
+    as_text = _loader.bind("styrene:core/shortcuts@0.1.0", "echo", "core")
     before = pool._count
     with pytest.raises(ComponentTrap, match="styrene.wasm trapped in echo: invalid UTF-8 in a string"):
         as_text(b"\xff\xfe")
     assert pool._count == before - 1  # that instance is gone
     assert as_text(b"fine") == "fine"
     monkeypatch.undo()
-    assert _loader.bind("styrene:core/info@0.1.0", "echo", "core")(b"\xff") == b"\xff"
+    assert _loader.bind("styrene:core/shortcuts@0.1.0", "echo", "core")(b"\xff") == b"\xff"
 
 
 # --- the fallback and instantiation failures ----------------------------------------------
@@ -388,7 +388,7 @@ def test_a_core_module_that_is_not_what_the_lane_expects_is_refused():
     )
     # a signature that flattens differently from the module's export
     del specs["styrene:core/wire@0.1.0#no-such-function"]
-    specs[key] = lane.specs["styrene:core/info@0.1.0#noop"]
+    specs[key] = lane.specs["styrene:core/shortcuts@0.1.0#noop"]
     assert _core_lane._mismatch(lane.module, specs) == (
         f"{key} is (i32, i32) -> i32, the WIT type flattens to () -> ()"
     )
@@ -410,7 +410,7 @@ def test_a_failed_instantiation_is_typed_and_the_next_call_tries_again(monkeypat
         monkeypatch.setattr(pool, "_make", refuse)
         pool.renew()
     for lane in ("core", "component"):
-        echo = _loader.bind("styrene:core/info@0.1.0", "echo", lane)
+        echo = _loader.bind("styrene:core/shortcuts@0.1.0", "echo", lane)
         with pytest.raises(InstanceUnavailable, match="could not be instantiated: MemoryError"):
             echo(b"x")
         assert echo(b"x") == b"x"

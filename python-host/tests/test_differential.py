@@ -450,7 +450,7 @@ def test_node_store_sequences_agree(ops):
         started = int(time.time())
         ref_results, ref_warnings = run_ops(ref_store, ref_mesh, ref_db, ops)
         wasm_results, wasm_warnings = run_ops(wasm_store, wasm_mesh, wasm_db, ops)
-        wasm_store._Database.for_path(wasm_db).close()  # checkpoint the log, release the file
+        wasm_store._Database.for_path(wasm_db).close()  # this example's instance is done with
         ended = int(time.time()) + 1
         for (op, a), (_, b) in zip(ref_results, wasm_results, strict=True):
             assert_same_outcome(a, b, op)

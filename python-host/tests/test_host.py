@@ -73,7 +73,7 @@ def test_a_trap_replaces_the_instance(monkeypatch, lane):
     monkeypatch.setattr(_loader, "MEMORY_LIMIT", 2 << 20)
     # converting 4 MiB through wasmtime's C API counts against the deadline: give it a minute
     monkeypatch.setattr(_loader, "DEADLINE_TICKS", 1200)
-    echo = _loader.bind("styrene:core/info@0.1.0", "echo", lane)
+    echo = _loader.bind("styrene:core/shortcuts@0.1.0", "echo", lane)
     _loader.renew_instances()
     assert echo(b"small") == b"small"
     with pytest.raises(_loader.MemoryLimitExceeded, match="memory limit of 2097152 bytes in echo"):
@@ -256,18 +256,29 @@ def test_gateway_nodes_commands_on_a_styrened_database(tmp_path):
     assert [d.destination_hash for d in Upstream(tmp_path / "nodes.db").get_all_nodes()] == ["ab" * 16]
 
 
-def test_gateway_refuses_a_database_another_host_has_open(tmp_path):
+def test_a_database_another_host_has_open_is_read_by_the_gateway_and_by_styrened(tmp_path):
+    """While this process's component holds the store open, the Rust host's
+    `nodes list`, `show` and `prune` read and write it, and styrened's store in
+    another process reads and writes it; this store sees their writes on its
+    next call."""
+    from sharing import StoreProcess, gateway_nodes
+
     from styrene_wasm import _mesh_device, _node_store
 
-    ours = _node_store.NodeStore(tmp_path / "nodes.db")
+    db = tmp_path / "nodes.db"
+    ours = _node_store.NodeStore(db)
     ours.save_node(_mesh_device.MeshDevice("ab" * 16, "cd" * 16, "n", _mesh_device.DeviceType.HUB, 5))
-
-    def gateway_list() -> subprocess.CompletedProcess:
-        command = [str(GATEWAY), "nodes", "list", "--db", str(tmp_path)]
-        return subprocess.run(command, capture_output=True, text=True, timeout=120)
-
-    refused = gateway_list()
-    assert refused.returncode != 0 and "database is locked" in refused.stderr
-    _node_store._Database.for_path(tmp_path / "nodes.db").close()
-    listed = gateway_list()
-    assert listed.returncode == 0 and "1 nodes" in listed.stdout, listed.stderr
+    listed = gateway_nodes(db, "list")
+    assert "abababababababababababababababab  hub" in listed and "1 nodes" in listed
+    shown = gateway_nodes(db, "show", "ab" * 16)
+    assert "identity_hash:             cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd" in shown
+    styrened = StoreProcess("styrened", db)
+    try:
+        assert styrened.ask("get", "ab" * 16) == "n"
+        styrened.ask("save", "ef" * 16, "theirs", 0)
+    finally:
+        styrened.close()
+    assert [d.name for d in ours.get_all_nodes()] == ["theirs", "n"]  # newest announce first
+    assert "pruned 1 nodes" in gateway_nodes(db, "prune", "--max-age", "60")  # "n" was heard at t=5
+    assert [d.name for d in ours.get_all_nodes()] == ["theirs"]
+    _node_store._Database.for_path(db).close()

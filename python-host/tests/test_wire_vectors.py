@@ -112,3 +112,45 @@ def test_interop_fixtures(wire, fixture):
         assert str(info.value) == fixture["payload_error"]["message"]
     else:
         assert same(wire.decode_payload(env.payload), value(fixture["decoded_payload"]))
+
+
+@pytest.mark.parametrize("case", vectors()["payload_decode"], ids=lambda c: c["name"])
+def test_payload_decode_after_envelope_decode(wire, case):
+    """decode_payload of a decoded envelope's payload (what styrened's handlers
+    do; on the core lane the envelope's decode already holds the value)."""
+    payload = runs(case["input"])
+    if len(payload) > wire.MAX_PAYLOAD_SIZE:
+        return  # the envelope itself refuses it
+    env = wire.StyreneEnvelope.decode(wire.StyreneEnvelope(2, 0x20, payload, bytes(16)).encode())
+    if "error" in case:
+        with pytest.raises(wire.PayloadDecodeError) as info:
+            wire.decode_payload(env.payload)
+        assert error_matches(info.value, case["error"])
+        return
+    first, second = wire.decode_payload(env.payload), wire.decode_payload(env.payload)
+    assert same(first, value(case["ok"])) and same(second, first)
+    assert not isinstance(first, (list, dict)) or first is not second  # a fresh value each time
+
+
+@pytest.mark.parametrize("case", vectors()["marshal"], ids=lambda c: c["name"])
+def test_payload_encode_of_marshal_vectors(wire, case):
+    """Values as the interpreter wrote them with marshal (shared objects, long
+    ints, values styrened refuses) encode to styrened's bytes or raise its error."""
+    import marshal
+
+    from styrened.models import styrene_wire as reference
+
+    data = marshal.loads(runs(case["marshal"]))
+
+    def outcome(encode):
+        try:
+            return ("ok", encode(data))
+        except Exception as e:
+            return (type(e), str(e))
+
+    want = outcome(reference.encode_payload)
+    if "error" in case:
+        assert want[0].__name__ == case["error"]
+    else:
+        assert want == ("ok", runs(case["msgpack"]))
+    assert outcome(wire.encode_payload) == want

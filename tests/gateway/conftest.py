@@ -100,15 +100,16 @@ class Gateway:
             stderr=self.log.open("ab"),
             env=env,
         )
-        wait_for(self._answers, 60, f"{self.directory.name}'s status endpoint")
+        wait_for(self._relaying, 60, f"{self.directory.name}'s relay")
         return self
 
-    def _answers(self) -> bool:
+    def _relaying(self) -> bool:
+        """The status endpoint answers from the start; the relay publishes the
+        gateway's identity there once it has loaded or made it."""
         if self.process.poll() is not None:
             raise AssertionError(f"gateway exited with {self.process.returncode}:\n{self.log.read_text()}")
         try:
-            self.status()
-            return True
+            return bool(self.status()["identity_hash"])
         except OSError:
             return False
 

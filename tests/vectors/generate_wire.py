@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import marshal
 import struct
 import sys
 from pathlib import Path
@@ -287,8 +288,9 @@ def payload_decode_cases():
     return out
 
 
-def payload_encode_cases():
-    values = {
+def payload_encode_values():
+    """Values for the encoder: every size boundary of every MessagePack form."""
+    return {
         "ints": [
             0,
             1,
@@ -344,9 +346,71 @@ def payload_encode_cases():
         ],
         "nested": {"a": [{"b": [[], {}]}], "c": None},
     }
+
+
+def payload_encode_cases():
     return [
-        {"name": name, "value": tag(v), "encoded": runs(w.encode_payload(v))} for name, v in values.items()
+        {"name": name, "value": tag(v), "encoded": runs(w.encode_payload(v))}
+        for name, v in payload_encode_values().items()
     ]
+
+
+def nest(depth, inner=None):
+    """`depth` lists, one inside the other, around `inner`."""
+    for _ in range(depth):
+        inner = [inner]
+    return inner
+
+
+def marshal_cases():
+    """What ``marshal.dumps`` writes for payload values (the Python host's fast
+    encoding path), beside what styrened's ``encode_payload`` makes of the same
+    value, or the class of the exception it raises."""
+    shared_str, shared_map, shared_pair = "shared", {"a": 1}, (1, "b")
+    cycle: list = []
+    cycle.append(cycle)
+    deep = nest(1000)
+    # (the 65536-entry map's distinct keys would double the file and test nothing new)
+    encoder_values = {k: v for k, v in payload_encode_values().items() if k != "map_65536"}
+    values = {
+        **encoder_values,
+        "tuple": (1, "a", None),
+        "int_keys": {1: 2, None: 3, (1, 2): 4},
+        "bytearray": bytearray(b"ab"),
+        "ascii_300": "b" * 300,
+        "shared_str": [shared_str, shared_str, {shared_str: shared_str}],
+        "shared_map": [shared_map, shared_map, {"m": shared_map}],
+        "shared_tuple": {"k": shared_pair, "l": [shared_pair, shared_pair]},
+        "small_ints": [1, 1, 2, 2, -5, 256, 256],
+        "long_ints": [2**31, -(2**31) - 1, 2**40, -(2**62), 2**64 - 2],
+        "depth_1024": nest(1024),
+        "depth_1025": nest(1025),
+        "shared_past_1024": [deep, nest(30, deep)],
+        "shared_within_1024": [deep, nest(20, deep)],
+        "cycle": cycle,
+        "int_2_64": 2**64,
+        "int_below_i64": -(2**63) - 1,
+        "int_2_100": [2**100],
+        "surrogate": "a\ud800",
+        "surrogate_key": {"\udfff": 1},
+        "set": {1, 2},
+        "frozenset": [frozenset({1})],
+        "complex": [1j],
+        "ellipsis": [...],
+    }
+    out = []
+    for name, value in values.items():
+        try:
+            dumped = marshal.dumps(value)
+        except ValueError:  # ExtType, Timestamp: the host never gets as far as marshal
+            continue
+        entry = {"name": name, "marshal": runs(dumped)}
+        try:
+            entry["msgpack"] = runs(w.encode_payload(value))
+        except Exception as e:
+            entry["error"] = type(e).__name__
+        out.append(entry)
+    return out
 
 
 CREATE_CALLS = [
@@ -554,6 +618,7 @@ def main() -> None:
         "envelope_construct": envelope_construct_cases(),
         "payload_decode": payload_decode_cases(),
         "payload_encode": payload_encode_cases(),
+        "marshal": marshal_cases(),
         "create": create_cases(),
         "interop_fixtures": interop_fixtures(),
     }

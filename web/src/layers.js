@@ -8,9 +8,7 @@
 //                                          │     ├─ announce: rns.validate-announce ─ nodes.parse-announce-data
 //                                          │     └─ data: shown as is (plain Styrene envelopes go on)
 //   Styrene envelope ──────────────────────┴─ wire.decode-envelope ─ wire.decode-payload
-/* global STYRENE_NAME_HASHES */
 import { describeError, errorCase } from "./component.js";
-import { KNOWN_ASPECTS } from "./aspects.js";
 import { InputError, isPrintableText, parseBytes, toHex } from "./bytes.js";
 
 const dispose = Symbol.dispose ?? Symbol.for("dispose");
@@ -225,10 +223,26 @@ export const rnsPacket = {
   },
 };
 
-/** The name styrened recognises for a name hash, if any: {name, deviceType}. */
-function knownName(nameHash) {
+/**
+ * The name styrened recognises for a name hash, if any: {name, deviceType}.
+ *
+ * styrened compares the announced destination with the hash of each known
+ * name and the identity. For an announce that `rns.validate-announce`
+ * accepted, the destination is already the hash of its own name hash and
+ * identity, so it equals a known name's exactly when the name hashes are
+ * equal. The names and their hashes come from the component
+ * (`nodes.known-aspects`), so the page needs no `crypto.subtle` (which browsers
+ * withhold from plain-HTTP pages that are not localhost, as when a gateway
+ * serves the page on a LAN address).
+ */
+function knownName(api, nameHash) {
   const hex = toHex(nameHash);
-  return KNOWN_ASPECTS.find((aspect) => STYRENE_NAME_HASHES[aspect.name] === hex) ?? null;
+  return knownAspects(api).find((aspect) => toHex(aspect.nameHash) === hex) ?? null;
+}
+
+/** styrened's known names, from the component: [{name, deviceType, nameHash}]. */
+function knownAspects(api) {
+  return api.call((c) => c.nodes.knownAspects()).ok ?? [];
 }
 
 /** An announce (`rns.validate-announce`): signature, keys and hashes; its app_data goes on. */
@@ -238,7 +252,7 @@ export const rnsAnnounce = {
     const result = api.call((c) => c.rns.validateAnnounce(bytes));
     if (result.err) return { node: errorNode("Announce", result.err, ANNOUNCE_ERRORS) };
     const announce = result.ok;
-    const known = knownName(announce.nameHash);
+    const known = knownName(api, announce.nameHash);
     // five bytes of seconds: always within the range of a Date
     const when = new Date(Number(announce.emittedAt) * 1000).toISOString();
     const appData = announce.appData;
@@ -251,7 +265,7 @@ export const rnsAnnounce = {
         ["identity hash", toHex(announce.identityHash), "identity-hash", "bytes"],
         ["public key", toHex(announce.publicKey), "public-key", "bytes"],
         ["name hash", toHex(announce.nameHash), "name-hash", "bytes"],
-        ["name", known ? `${known.name} (by name hash)` : "not lxmf.delivery, lxmf.propagation or nomadnetwork.node", "known-name"],
+        ["name", known ? `${known.name} (by name hash)` : `not ${knownAspects(api).map((a) => a.name).join(", ")}`, "known-name"],
         ["random hash", toHex(announce.randomHash), "random-hash", "bytes"],
         ["emitted at", `${when} (${announce.emittedAt})`, "emitted-at"],
         ["ratchet", announce.ratchet ? toHex(announce.ratchet) : "none", "ratchet", announce.ratchet ? "bytes" : undefined],

@@ -5,6 +5,7 @@
 //! crate tests natively and compiles unchanged into the component.
 
 mod announce;
+mod aspects;
 mod device;
 mod lxmf;
 mod python;
@@ -12,4 +13,5 @@ mod python;
 pub use announce::{
     AnnounceInfo, create_mesh_device, parse_announce_data, sanitize_fingerprint, try_lxmf_parse,
 };
+pub use aspects::{KNOWN_ASPECTS, aspect_hint, discovered_via};
 pub use device::{DeviceType, MeshDevice, NodeStatus, last_seen_display, status_at};

@@ -12,7 +12,7 @@
 //! ```
 //!
 //! Where this differs from styrened, each difference keeps a styrened peer
-//! working (README, "PQC"):
+//! working (docs/pqc.md):
 //! * the key in use remembers the session id it was agreed under, and that id
 //!   is the AES-GCM AAD until a new handshake completes (styrened switches the
 //!   AAD to the new id as soon as a rekey starts, while still using the old key);

@@ -5,20 +5,13 @@ use crate::exports::styrene::core::framing::IfacError;
 use crate::exports::styrene::core::gateway::{
     DropReason, Dropped, Guest, GuestBridge, Outcome, PortConfig, PortFraming, Transmission,
 };
-use crate::exports::styrene::core::nodes::{DeviceType, HeardAnnounce};
+use crate::exports::styrene::core::nodes::HeardAnnounce;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use styrene_rns::announce::AnnounceError;
 use styrene_rns::ifac::{self, Ifac};
 use styrene_rns::packet::PacketError;
 use styrene_rns::relay::{self, Drop, Framing, Heard, Relay};
-
-/// The kinds styrened infers from an announced destination's name.
-const KNOWN_ASPECTS: [(&str, DeviceType); 3] = [
-    ("lxmf.delivery", DeviceType::LxmfPeer),
-    ("lxmf.propagation", DeviceType::PropagationNode),
-    ("nomadnetwork.node", DeviceType::NomadnetNode),
-];
 
 fn reason(drop: &Drop) -> DropReason {
     match drop {
@@ -49,13 +42,10 @@ fn heard_to_wit(heard: &Heard, port_name: &str) -> HeardAnnounce {
         destination_hash: hex(&announce.destination_hash),
         identity_hash: hex(&announce.identity_hash),
         app_data: announce.app_data.clone(),
-        aspect_hint: KNOWN_ASPECTS.iter().find(|(name, _)| announce.is_named(name)).map(|&(_, kind)| kind),
+        aspect_hint: styrene_nodes::aspect_hint(|name| announce.is_named(name))
+            .map(crate::nodes::from_domain),
         hops: i64::from(heard.hops),
-        discovered_via: Some(if port_name.is_empty() {
-            next_hop
-        } else {
-            format!("{port_name} → {next_hop}")
-        }),
+        discovered_via: Some(styrene_nodes::discovered_via(port_name, &next_hop)),
     }
 }
 
@@ -135,6 +125,7 @@ impl Guest for Component {
 mod tests {
     use super::*;
     use crate::exports::styrene::core::gateway::IfacSettings;
+    use crate::exports::styrene::core::nodes::DeviceType;
     use styrene_rns::hdlc;
     use styrene_vectors::{hex, rns_section};
 

@@ -9,6 +9,7 @@ mod gateway;
 mod nodes;
 mod pqc;
 mod rns;
+mod shortcuts;
 mod wire;
 
 wit_bindgen::generate!({
@@ -29,12 +30,6 @@ impl exports::styrene::core::info::Guest for Component {
     fn world_name() -> String {
         WORLD.to_string()
     }
-
-    fn noop() {}
-
-    fn echo(data: Vec<u8>) -> Vec<u8> {
-        data
-    }
 }
 
 export!(Component);
@@ -46,14 +41,15 @@ export!(Component);
 mod tests {
     use crate::Component;
     use crate::exports::styrene::core::info::Guest as Info;
-    use crate::exports::styrene::core::wire::{ErrorCode, Guest as Wire};
+    use crate::exports::styrene::core::shortcuts::Guest as Shortcuts;
+    use crate::exports::styrene::core::wire::{ErrorCode, Guest as Wire, ValueNode};
     use styrene_vectors::{runs, section, to_hex};
 
     #[test]
     fn runs_inside_wasm() {
         const { assert!(cfg!(target_family = "wasm"), "run with --target wasm32-wasip2") };
         assert_eq!(Component::world_name(), "styrene:core/styrene@0.1.0");
-        assert_eq!(Component::echo(vec![1, 2, 3]), vec![1, 2, 3]);
+        assert_eq!(<Component as Shortcuts>::echo(vec![1, 2, 3]), vec![1, 2, 3]);
     }
 
     #[test]
@@ -103,6 +99,34 @@ mod tests {
                 .iter()
                 .any(|c| c["function"] == function && c["encoded"] == encoded.as_str());
             assert!(found, "{function} {encoded} matches a golden vector");
+        }
+    }
+
+    #[test]
+    fn marshal_shortcuts_agree_with_the_typed_functions() {
+        for case in section("marshal") {
+            let dumped = runs(&case["marshal"]);
+            let packed = Component::encode_payload_marshal(dumped.clone());
+            // bytes are declined: marshal writes every buffer object as bytes
+            let holds_bytes = styrene_wire::marshal::from_marshal(&dumped)
+                .is_ok_and(|nodes| nodes.iter().any(|n| matches!(n, styrene_wire::Node::Bin(_))));
+            match (packed, case.get("msgpack")) {
+                (Some(got), Some(want)) => assert_eq!(got, runs(want), "{}", case["name"]),
+                (None, want) => assert!(want.is_none() || holds_bytes, "{}", case["name"]),
+                (Some(_), None) => panic!("{} packed a value styrened refuses", case["name"]),
+            }
+        }
+        for case in section("payload_decode") {
+            let data = runs(&case["input"]);
+            match (Component::decode_payload_marshal(data.clone()), Component::decode_payload(data)) {
+                (Ok(marshal), Ok(nodes)) => {
+                    let plain =
+                        !nodes.iter().any(|n| matches!(n, ValueNode::Ext(_) | ValueNode::Timestamp(_)));
+                    assert_eq!(marshal.is_some(), plain, "{}", case["name"]);
+                }
+                (Err(a), Err(b)) => assert_eq!((a.code, a.message), (b.code, b.message)),
+                _ => panic!("{}: the two decoders disagree", case["name"]),
+            }
         }
     }
 

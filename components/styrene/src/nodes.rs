@@ -3,7 +3,7 @@
 use crate::Component;
 use crate::exports::styrene::core::nodes::{
     AnnounceInfo, DeviceType, DeviceTypeInfo, Guest, GuestNodeStore, HeardAnnounce, IdentityLookup,
-    MeshDevice, NodeQuery, NodeStatus, NodeStore, PathEntry, SaveOutcome, StoreError,
+    KnownAspect, MeshDevice, NodeStatus, NodeStore, PathEntry, SaveOutcome, StoreError,
 };
 use styrene_nodes as domain;
 use styrene_store as store;
@@ -21,7 +21,7 @@ fn to_domain(t: DeviceType) -> domain::DeviceType {
     }
 }
 
-fn from_domain(t: domain::DeviceType) -> DeviceType {
+pub(crate) fn from_domain(t: domain::DeviceType) -> DeviceType {
     match t {
         domain::DeviceType::StyreneNode => DeviceType::StyreneNode,
         domain::DeviceType::Rnode => DeviceType::Rnode,
@@ -143,88 +143,14 @@ impl From<store::IdentityLookup> for IdentityLookup {
     }
 }
 
-/// Devices as `get-nodes-packed` describes them: JSON arrays of the record's fields.
-fn pack_devices(devices: &[domain::MeshDevice]) -> String {
-    use std::io::Write;
-    fn text(out: &mut Vec<u8>, value: &str) {
-        // serde_json escapes exactly what JSON needs; a Vec never fails a write
-        let _ = serde_json::to_writer(&mut *out, value);
-    }
-    fn optional(out: &mut Vec<u8>, value: Option<&str>) {
-        match value {
-            Some(v) => text(out, v),
-            None => out.extend_from_slice(b"null"),
-        }
-    }
-    fn number(out: &mut Vec<u8>, value: Option<i64>) {
-        match value {
-            Some(v) => {
-                let _ = write!(out, "{v}");
-            }
-            None => out.extend_from_slice(b"null"),
-        }
-    }
-    let mut out = Vec::with_capacity(devices.len() * 320 + 2);
-    out.push(b'[');
-    for (i, d) in devices.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        out.push(b'[');
-        text(&mut out, &d.destination_hash);
-        out.push(b',');
-        text(&mut out, &d.identity_hash);
-        out.push(b',');
-        text(&mut out, &d.name);
-        out.push(b',');
-        number(&mut out, Some(from_domain(d.device_type) as i64));
-        out.push(b',');
-        number(&mut out, Some(d.last_announce));
-        out.push(b',');
-        number(&mut out, Some(d.announce_count));
-        out.extend_from_slice(b",null,"); // app-data-raw is never stored
-        match &d.capabilities {
-            Some(caps) => {
-                out.push(b'[');
-                for (j, cap) in caps.iter().enumerate() {
-                    if j > 0 {
-                        out.push(b',');
-                    }
-                    text(&mut out, cap);
-                }
-                out.push(b']');
-            }
-            None => out.extend_from_slice(b"null"),
-        }
-        for field in [&d.version, &d.lxmf_destination_hash, &d.short_name, &d.system_fingerprint] {
-            out.push(b',');
-            optional(&mut out, field.as_deref());
-        }
-        out.push(b',');
-        optional(&mut out, d.nomadnet_destination_hash.as_deref());
-        out.push(b',');
-        optional(&mut out, d.discovered_via.as_deref());
-        out.push(b',');
-        number(&mut out, d.hops);
-        for field in [&d.ygg_address, &d.b32_address, &d.web_url] {
-            out.push(b',');
-            optional(&mut out, field.as_deref());
-        }
-        out.push(b']');
-    }
-    out.push(b']');
-    // only whole UTF-8 strings and ASCII went in
-    String::from_utf8(out).unwrap_or_default()
-}
-
-type Stored<T> = Result<T, StoreError>;
+pub(crate) type Stored<T> = Result<T, StoreError>;
 
 fn devices(result: Result<Vec<domain::MeshDevice>, store::StoreError>) -> Stored<Vec<MeshDevice>> {
     Ok(result?.into_iter().map(device_to_wit).collect())
 }
 
 /// The `node-store` resource: one SQLite connection inside the component.
-pub struct StoreResource(store::NodeStore);
+pub struct StoreResource(pub(crate) store::NodeStore);
 
 impl StoreResource {
     /// The store behind `open-image`: SQLite's in-memory database, filled from the image.
@@ -275,15 +201,6 @@ impl GuestNodeStore for StoreResource {
     }
     fn get_identity_for_lxmf_destination(&self, hash: String) -> Stored<IdentityLookup> {
         Ok(self.0.get_identity_for_lxmf_destination(&hash)?.into())
-    }
-    fn get_nodes_packed(&self, query: NodeQuery) -> Stored<String> {
-        let query = match query {
-            NodeQuery::All => store::NodeQuery::All,
-            NodeQuery::Styrene => store::NodeQuery::Styrene,
-            NodeQuery::ShortName(name) => store::NodeQuery::ShortName(name),
-            NodeQuery::ShortNamePrefix(prefix) => store::NodeQuery::ShortNamePrefix(prefix),
-        };
-        Ok(pack_devices(&self.0.nodes(&query)?))
     }
     fn get_all_nodes(&self) -> Stored<Vec<MeshDevice>> {
         devices(self.0.get_all_nodes())
@@ -359,6 +276,17 @@ impl Guest for Component {
                 device_type: from_domain(t),
                 name: t.name().to_owned(),
                 value: t.value().to_owned(),
+            })
+            .collect()
+    }
+
+    fn known_aspects() -> Vec<KnownAspect> {
+        styrene_nodes::KNOWN_ASPECTS
+            .into_iter()
+            .map(|(name, kind)| KnownAspect {
+                name: name.to_owned(),
+                device_type: from_domain(kind),
+                name_hash: styrene_rns::identity::name_hash(name).to_vec(),
             })
             .collect()
     }

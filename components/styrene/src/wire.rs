@@ -2,8 +2,7 @@
 
 use crate::Component;
 use crate::exports::styrene::core::wire::{
-    Envelope, ErrorCode, ExtValue, Guest, Header, MessageType, TerminalRequest, Timestamp, ValueNode,
-    WireError,
+    Envelope, ErrorCode, ExtValue, Guest, MessageType, TerminalRequest, Timestamp, ValueNode, WireError,
 };
 use styrene_wire as domain;
 
@@ -107,16 +106,6 @@ impl Guest for Component {
 
     fn decode_envelope(data: Vec<u8>) -> Made {
         made(domain::Envelope::decode(&data))
-    }
-
-    fn decode_header(data: Vec<u8>) -> Result<Header, WireError> {
-        let h = domain::decode_header(&data)?;
-        Ok(Header {
-            version: h.version,
-            message_type: h.message_type.value,
-            request_id: h.request_id.map(|r| r.to_vec()),
-            payload_offset: h.payload_offset as u32,
-        })
     }
 
     fn new_envelope(version: u8, message_type: u8, payload: Vec<u8>, request_id: Rid) -> Made {

@@ -9,6 +9,7 @@
 mod create;
 mod envelope;
 mod error;
+pub mod marshal;
 mod message_type;
 pub mod msgpack;
 mod utf8;

@@ -9,13 +9,14 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from ._errors import ComponentTrap, DeadlineExceeded, MemoryLimitExceeded
+from ._errors import ComponentTrap, DeadlineExceeded, InstanceUnavailable, MemoryLimitExceeded
 from ._native import unavailable_reason
 
 __version__ = "0.1.0"
 __all__ = [
     "ComponentTrap",
     "DeadlineExceeded",
+    "InstanceUnavailable",
     "MemoryLimitExceeded",
     "activate",
     "info",

@@ -112,7 +112,7 @@ def codec(ty: t.ValType) -> Codec:
         return _string()
     if isinstance(ty, t.ListType):
         if isinstance(ty.element, t.U8):
-            return _bytes()
+            return BYTES
         return _list(codec(ty.element))
     if isinstance(ty, t.RecordType):
         return _record([codec(f) for _, f in ty.fields])
@@ -342,6 +342,10 @@ def _bytes() -> Codec:
         return read(mem.view, next(values) & 0xFFFF_FFFF, next(values) & 0xFFFF_FFFF)
 
     return Codec(8, 4, [I32, I32], store, load, lower, lift)
+
+
+# the one codec of ``list<u8>``: the core lane recognises calls that take only bytes by it
+BYTES = _bytes()
 
 
 def _list(element: Codec) -> Codec:

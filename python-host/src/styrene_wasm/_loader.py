@@ -18,8 +18,10 @@ import hashlib
 import logging
 import os
 import sys
+import tempfile
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -251,17 +253,31 @@ def _start_ticker(loaded: Loaded) -> None:
     threading.Thread(target=run, name="styrene-wasm-epoch", daemon=True).start()
 
 
-class _StderrSink:
-    """The last 4 KiB an instance wrote to stderr."""
+class _StderrFile:
+    """Where an instance's stderr goes: a file of its own, already unlinked, whose
+    last 4 KiB say when the guest ran out of memory.
 
-    __slots__ = ("data",)
+    A file and not a Python callback: wasmtime hands a custom stderr stream to a
+    worker thread of its own, which drops it (and calls back into Python) when
+    the store goes; at interpreter exit such a call ends that thread inside
+    Rust and aborts the process. A file involves no Python after it is opened.
+    """
+
+    TAIL = 4096
 
     def __init__(self) -> None:
-        self.data = bytearray()
+        fd, self.path = tempfile.mkstemp(prefix="styrene-stderr-")
+        self._fd = fd
+        self._closer = weakref.finalize(self, os.close, fd)
 
-    def write(self, data: bytes) -> None:
-        self.data += data
-        del self.data[:-4096]
+    def opened(self) -> None:
+        """wasmtime has opened the file: its name is no longer needed."""
+        os.unlink(self.path)
+
+    @property
+    def tail(self) -> bytes:
+        size = os.fstat(self._fd).st_size
+        return os.pread(self._fd, min(size, self.TAIL), max(0, size - self.TAIL))
 
 
 class Instance:
@@ -279,12 +295,10 @@ class Instance:
             wasi.preopen_dir(str(directory), ".")
             _file_locks.grant(self.store, directory)
             self.deadline_ticks += LOCK_WAIT_TICKS
-        # the sink, not this instance, goes into wasmtime-py's callback registry: a bound
-        # method of the instance there would keep it, its store and that registry entry
-        # alive for ever (the entry goes when the store's WASI context does)
-        self._sink = _StderrSink()
-        wasi.stderr_custom = self._sink.write
+        self._stderr = _StderrFile()
+        wasi.stderr_file = self._stderr.path
         self.store.set_wasi(wasi)
+        self._stderr.opened()
         self.store.set_limits(memory_size=MEMORY_LIMIT)
         self.store.set_epoch_deadline(self.deadline_ticks)
         self.epoch = loaded.epoch
@@ -297,8 +311,8 @@ class Instance:
         _file_locks.release(self.store)
 
     @property
-    def stderr(self) -> bytearray:
-        return self._sink.data
+    def stderr(self) -> bytes:
+        return self._stderr.tail
 
     def func(self, interface: str, name: str) -> FastFunc:
         key = f"{interface}#{name}"
@@ -312,11 +326,14 @@ class Instance:
         return fast
 
     def call_method(self, interface: str, resource: str, method: str, handle: Any, *args: Any) -> Any:
-        """Calls `method` of a resource this instance handed out, re-arming the
-        deadline first when half of it has passed."""
+        """Calls `method` of a resource this instance handed out."""
+        return self.call_func(interface, f"[method]{resource}.{method}", handle, *args)
+
+    def call_func(self, interface: str, name: str, *args: Any) -> Any:
+        """Calls an export, re-arming the deadline first when half of it has passed."""
         if self.epoch[0] - self.deadline_set_at >= _REFRESH_TICKS:
             self.refresh_deadline()
-        return self.func(interface, f"[method]{resource}.{method}").call(handle, *args)
+        return self.func(interface, name).call(*args)
 
     def refresh_deadline(self) -> None:
         """Re-arm the deadline. Callers do it once half of it has passed, not per

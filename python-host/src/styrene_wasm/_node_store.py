@@ -45,6 +45,7 @@ _HEX_PREFIX_PATTERN = re.compile(r"^[a-fA-F0-9]+$")
 _db_lock = threading.RLock()
 
 _NODES = "styrene:core/nodes@0.1.0"
+_SHORTCUTS = "styrene:core/shortcuts@0.1.0"
 
 
 class NodeStoreError(sqlite3.DatabaseError):
@@ -157,17 +158,25 @@ class _Database:
             self._start()
 
     def call(self, method: str, *args: Any) -> Any:
+        """A method of the open store."""
+        return self._run(f"node-store.{method}", _NODES, f"[method]node-store.{method}", args)
+
+    def packed(self, query: tuple[int, Any]) -> Any:
+        """``shortcuts.get-nodes-packed`` of the open store."""
+        return self._run("get-nodes-packed", _SHORTCUTS, "get-nodes-packed", (query,))
+
+    def _run(self, where: str, interface: str, name: str, args: tuple) -> Any:
         with _db_lock:
             if self.handle is None:
                 self._start()
             try:
-                return _check(self.instance.call_method(_NODES, "node-store", method, self.handle, *args))
+                return _check(self.instance.call_func(interface, name, self.handle, *args))
             except _loader.WasmtimeError as trap:
                 # SQLite rolls back a half-done write (its hot journal) when the
                 # file is next opened, by this store or any other program
                 stderr = bytes(self.instance.stderr)
                 self._discard()
-                raise _loader.trap_error(trap, f"node-store.{method}", stderr) from None
+                raise _loader.trap_error(trap, where, stderr) from None
 
     @classmethod
     def close_all(cls) -> None:
@@ -179,7 +188,7 @@ class _Database:
 atexit.register(_Database.close_all)
 
 
-# case indexes of `identity-lookup` and `node-query` (wit/nodes.wit)
+# case indexes of `identity-lookup` (wit/nodes.wit) and `node-query` (wit/shortcuts.wit)
 _FOUND, _NOT_FOUND, _INVALID_PREFIX, _AMBIGUOUS = range(4)
 _ALL, _STYRENE = (0, None), (1, None)
 _BY_SHORT_NAME, _BY_SHORT_NAME_PREFIX = 2, 3
@@ -317,7 +326,7 @@ class NodeStore:
     def _nodes(self, query: tuple) -> list:
         # the packed form: one string across the C API instead of ~20 values a node
         from_record = _mesh_device._from_record
-        return [from_record(r) for r in json.loads(self._db.call("get-nodes-packed", query))]
+        return [from_record(r) for r in json.loads(self._db.packed(query))]
 
     def get_all_nodes(self) -> list:
         return self._nodes(_ALL)

@@ -6,14 +6,25 @@ Envelope validation and every payload byte go through ``styrene.wasm`` (the
 small things stay in Python where crossing would cost more than the work: the
 dataclass constructor's four checks (the component's ``new-envelope`` makes
 the same checks for other hosts) and the fixed 13/29-byte header
-concatenation in ``encode()``. On the component path, where wasmtime's C API
-moves a byte string element by element (about 30 ns per byte in and 40 out),
-a decoded envelope's payload is sliced off in Python and only its 29 header
-bytes cross, to ``decode-header``.
+concatenation in ``encode()``.
+
+On the core lane, payload values cross in Python's ``marshal`` format
+(``styrene:core/shortcuts``): ``marshal`` builds and walks Python objects in
+C, where lifting a ``list<value-node>`` would cost Python work per node. An
+envelope is decoded together with its payload in one call, and
+``decode_payload`` of that envelope's payload object takes the value from
+there. A value that ``marshal`` cannot carry the way msgpack packs it
+(extension types and timestamps, bytes, other types, out-of-range integers)
+takes the typed ``value-node`` path, so results and errors stay styrened's.
+
+On the component path, where wasmtime's C API moves a byte string element by
+element (about 30 ns per byte in and 40 out), a decoded envelope's payload is
+sliced off in Python and only its 29 header bytes cross, to ``decode-header``.
 """
 
 from __future__ import annotations
 
+import marshal
 import os
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -23,11 +34,14 @@ from . import _loader
 from ._values import from_nodes, to_nodes
 
 _WIRE = "styrene:core/wire@0.1.0"
-_decode_envelope = _loader.bind(_WIRE, "decode-envelope")
-_decode_header = _loader.bind(_WIRE, "decode-header")
+_SHORTCUTS = "styrene:core/shortcuts@0.1.0"
 _decode_payload = _loader.bind(_WIRE, "decode-payload")
 _encode_payload = _loader.bind(_WIRE, "encode-payload")
 _message_types = _loader.bind(_WIRE, "message-types")
+_decode_header = _loader.bind(_SHORTCUTS, "decode-header")
+_decode_envelope_marshal = _loader.bind(_SHORTCUTS, "decode-envelope-marshal")
+_decode_payload_marshal = _loader.bind(_SHORTCUTS, "decode-payload-marshal")
+_encode_payload_marshal = _loader.bind(_SHORTCUTS, "encode-payload-marshal")
 
 STYRENE_PREFIX: bytes = b"styrene.io:"
 STYRENE_VERSION_1: int = 1
@@ -85,6 +99,9 @@ _ERROR_CLASS_NAMES = (
 )
 
 
+_PAYLOAD_DECODE = _ERROR_CLASS_NAMES.index("PayloadDecodeError")
+
+
 def _raise(error: tuple[int, str]) -> None:
     code, message = error
     name = _ERROR_CLASS_NAMES[code]
@@ -118,17 +135,29 @@ def _encode(self: Any) -> bytes:
     return header + self.payload
 
 
+# The payload object of the envelope decoded last, and its value as the same
+# call decoded it (``decode-envelope-marshal``): ``decode_payload`` of exactly
+# that object, what styrened's handlers call next, needs no call of its own.
+# Bytes are immutable, so the same object always decodes the same; one slot,
+# replaced whole, so threads only ever miss it.
+_last_decoded: tuple[Any, Any] = (None, None)
+
+
 def _decode(cls: type, data: bytes) -> Any:
+    global _last_decoded
     if type(data) is not bytes:
         data = bytes(data)
-    if _decode_envelope.lane == "core":
-        ok, envelope = _decode_envelope(data)
+    if _decode_envelope_marshal.lane == "core":
+        ok, out = _decode_envelope_marshal(data)
         if not ok:
-            _raise(envelope)
-        version, message_type, payload, request_id = envelope
-        return cls(
+            _raise(out)
+        version, message_type, request_id, offset, value = marshal.loads(out)
+        payload = data[offset:]
+        envelope = cls(
             version=version, message_type=_members[message_type], payload=payload, request_id=request_id
         )
+        _last_decoded = (payload, value)
+        return envelope
     # The component validates the header (every check up to the v2 length
     # check looks only at the first 29 bytes and the length up to 29), so only
     # those bytes cross; the payload is sliced here and its size is checked by
@@ -171,6 +200,15 @@ _members: dict[int, Any] = {m.value: m for m in StyreneMessageType}
 
 def encode_payload(data: Any) -> bytes:
     """Encode a value as MessagePack, exactly as ``msgpack.packb(data, use_bin_type=True)``."""
+    if _encode_payload_marshal.lane == "core":
+        try:
+            dumped = marshal.dumps(data)
+        except Exception:  # not marshallable: the typed path raises what msgpack raises
+            dumped = None
+        if dumped is not None:
+            packed = _encode_payload_marshal(dumped)
+            if packed is not None:
+                return packed
     ok, result = _encode_payload(to_nodes(data))
     if not ok:
         _raise(result)
@@ -179,11 +217,27 @@ def encode_payload(data: Any) -> bytes:
 
 def decode_payload(data: bytes) -> Any:
     """Decode a MessagePack payload with styrened's limits; raises :class:`PayloadDecodeError`."""
-    if isinstance(data, str):
-        raise PayloadDecodeError("Failed to decode payload: a bytes-like object is required, not 'str'")
-    if len(data) > MAX_PAYLOAD_SIZE:
-        raise PayloadDecodeError(f"Payload too large: {len(data)} > {MAX_PAYLOAD_SIZE}")
-    ok, result = _decode_payload(data if type(data) is bytes else bytes(data))
+    last = _last_decoded
+    if data is last[0]:
+        value = last[1]
+    else:
+        if isinstance(data, str):
+            raise PayloadDecodeError("Failed to decode payload: a bytes-like object is required, not 'str'")
+        if len(data) > MAX_PAYLOAD_SIZE:
+            raise PayloadDecodeError(f"Payload too large: {len(data)} > {MAX_PAYLOAD_SIZE}")
+        if type(data) is not bytes:
+            data = bytes(data)
+        value = None
+        if _decode_payload_marshal.lane == "core":
+            ok, value = _decode_payload_marshal(data)
+            if not ok:
+                _raise(value)
+    # the value's marshal bytes, its decode error, or None: marshal cannot carry it
+    if type(value) is bytes:
+        return marshal.loads(value)
+    if type(value) is str:
+        _raise((_PAYLOAD_DECODE, value))
+    ok, result = _decode_payload(data)
     if not ok:
         _raise(result)
     return from_nodes(result)

@@ -10,11 +10,10 @@ mod registry;
 mod status;
 
 pub use config::Config;
-pub use core::{DB_FILE, IDENTITY_FILE};
 
-use crate::Runtime;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use styrene_host::Runtime;
 
 /// Depth of the relay's input channel: interface threads wait when it is full,
 /// so a flood slows its sender instead of growing memory.

@@ -16,7 +16,7 @@ const NODES: usize = 10_000;
 const FRAMES: usize = 200_000;
 
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 fn free_port() -> u16 {

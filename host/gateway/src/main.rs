@@ -2,9 +2,10 @@
 //!
 //! `run --config FILE` runs the bridging gateway; `decode <hex|->` decodes a
 //! Styrene envelope and its payload through the component; `info` says which
-//! component is loaded and how; `nodes` reads the node store; `run-wasm` runs
-//! a WASI command component (the runner for `cargo test --target wasm32-wasip2`).
+//! component is loaded and how; `nodes` reads the node store; `pqc-peer`
+//! serves the PQC session service on stdin/stdout.
 
+mod gateway;
 mod nodes;
 mod pqc;
 
@@ -27,7 +28,6 @@ commands:
   nodes prune [--max-age SECS] --db DIR
                                       delete nodes not heard for SECS (default 30 days)
   pqc-peer                            the PQC session service as a peer on stdin/stdout (see src/pqc.rs)
-  run-wasm FILE...                    run a WASI command component (the wasm32-wasip2 test runner)
 
 The component is found at --component, else $STYRENE_WASM, else styrene.wasm beside
 this binary, else the workspace build (target/wasm32-wasip2/release/styrene.wasm).";
@@ -43,7 +43,6 @@ fn main() -> ExitCode {
         Some("decode") if args.len() == 2 => decode(component, &args[1]),
         Some("info") if args.len() == 1 => info(component),
         Some("run") if args.len() == 3 && args[1] == "--config" => run(component, &args[2]),
-        Some("run-wasm") if args.len() >= 2 => return run_wasm(&args[1..]),
         Some("pqc-peer") if args.len() == 1 => pqc::serve(load(component)),
         Some("nodes") => match nodes::parse(&args[1..]) {
             Some(command) => nodes::run(load(component), command),
@@ -74,7 +73,7 @@ fn component_path(explicit: Option<PathBuf>) -> PathBuf {
     if let Some(path) = beside.filter(|p| p.is_file()) {
         return path;
     }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/wasm32-wasip2/release/styrene.wasm")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/wasm32-wasip2/release/styrene.wasm")
 }
 
 pub(crate) fn load(component: Option<PathBuf>) -> Result<Runtime, Box<dyn std::error::Error>> {
@@ -185,7 +184,7 @@ fn run(component: Option<PathBuf>, config: &str) -> Result<(), Box<dyn std::erro
         std::env::var("STYRENE_LOG").ok().and_then(|l| l.parse().ok()).unwrap_or(tracing::Level::INFO);
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     tracing_subscriber::fmt().with_max_level(level).with_ansi(ansi).with_writer(std::io::stderr).init();
-    let config = styrene_host::gateway::Config::load(std::path::Path::new(config))?;
+    let config = gateway::Config::load(std::path::Path::new(config))?;
     let shutdown = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(signal, shutdown.clone())?;
@@ -198,17 +197,7 @@ fn run(component: Option<PathBuf>, config: &str) -> Result<(), Box<dyn std::erro
     let runtime =
         Runtime::load(&path, &styrene_host::default_cache_dir(), limits).map_err(|e| format!("{e:#}"))?;
     tracing::info!(component = %path.display(), load_ms = runtime.load_time().as_millis() as u64, "component loaded");
-    styrene_host::gateway::run(&runtime, config, shutdown)?;
+    gateway::run(&runtime, config, shutdown)?;
     tracing::info!("stopped");
     Ok(())
-}
-
-fn run_wasm(args: &[String]) -> ExitCode {
-    match styrene_host::run_command(&PathBuf::from(&args[0]), args) {
-        Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
 }

@@ -11,17 +11,17 @@
 use super::config::{AnnounceConfig, Framing, InterfaceConfig, Kind};
 use super::outbox::Outbox;
 use super::registry::Shared;
-use crate::bindings::exports::styrene::core::framing::IfacError;
-use crate::bindings::exports::styrene::core::gateway::{
-    DropReason, IfacSettings, Outcome, PortConfig, PortFraming,
-};
-use crate::{HostError, Runtime, Styrene};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
+use styrene_host::bindings::exports::styrene::core::framing::IfacError;
+use styrene_host::bindings::exports::styrene::core::gateway::{
+    DropReason, IfacSettings, Outcome, PortConfig, PortFraming,
+};
+use styrene_host::{HostError, Runtime, Styrene};
 use wasmtime::component::ResourceAny;
 use zeroize::Zeroizing;
 

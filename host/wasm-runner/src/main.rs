@@ -1,12 +1,34 @@
-//! Running a WASI command component: the runner behind
-//! `cargo test --target wasm32-wasip2`, so the component's own tests run
-//! inside the same wasmtime the gateway embeds.
+//! `styrene-wasm-runner FILE ARGS...`: runs a WASI command component inside
+//! the same wasmtime the native host embeds, with the host's `file-locks`
+//! import. It is the runner behind `cargo test --target wasm32-wasip2`
+//! (`.cargo/config.toml`), so the component's own tests run there.
 
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use styrene_host::file_locks::{self, FileLocks};
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::p2::bindings::sync::Command;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxView, WasiView};
+
+const USAGE: &str = "usage: styrene-wasm-runner FILE [ARGS...]
+runs the WASI command component FILE (the wasm32-wasip2 test runner)";
+
+fn main() -> ExitCode {
+    // the component sees FILE as its program name, then ARGS
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(wasm) = args.first() else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    match run_command(&PathBuf::from(wasm), &args) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
 struct CommandState {
     wasi: WasiCtx,
@@ -16,8 +38,8 @@ struct CommandState {
 }
 
 impl CommandState {
-    fn file_locks(&mut self) -> crate::file_locks::FileLocks<'_> {
-        crate::file_locks::FileLocks { dir: Some(&self.dir), table: &mut self.table }
+    fn file_locks(&mut self) -> FileLocks<'_> {
+        FileLocks { dir: Some(&self.dir), table: &mut self.table }
     }
 }
 
@@ -29,14 +51,14 @@ impl WasiView for CommandState {
 
 /// Runs `wasm` with `args` (`args[0]` is the program name), inherited stdio and
 /// the current directory preopened read-only as `.`. Returns its exit code.
-pub fn run_command(wasm: &Path, args: &[String]) -> wasmtime::Result<u8> {
+fn run_command(wasm: &Path, args: &[String]) -> wasmtime::Result<u8> {
     let mut config = Config::new();
     config.concurrency_support(false);
     let engine = Engine::new(&config)?;
     let component = Component::from_file(&engine, wasm)?;
     let mut linker = Linker::new(&engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-    crate::file_locks::add_to_linker(&mut linker, CommandState::file_locks)?;
+    file_locks::add_to_linker(&mut linker, CommandState::file_locks)?;
     let mut wasi = WasiCtx::builder();
     wasi.inherit_stdio().args(args);
     wasi.preopened_dir(".", ".", FsPerms::ReadOnly)?;

@@ -264,7 +264,8 @@ mod tests {
 
     #[test]
     fn the_example_config_is_valid() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../packaging/gateway.example.toml");
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../packaging/gateway.example.toml");
         let config = Config::load(&path).unwrap();
         let kinds: Vec<Kind> = config.interfaces.iter().map(|i| i.kind).collect();
         assert_eq!(kinds, [Kind::Serial, Kind::TcpClient, Kind::TcpServer]);
