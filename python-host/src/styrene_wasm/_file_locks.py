@@ -19,6 +19,7 @@ import os
 import struct
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -310,20 +311,22 @@ def _call_open(ctx: int, args: int) -> Any:
     return _open(ctx, _string(args))
 
 
-def _call_set(ctx: int, args: int) -> Any:
-    _, fd = _fd_of(ctx, args)
-    if fd is None:
-        return "io"
-    start, length = _u64.unpack_from(MEMORY, args + 40)[0], _u64.unpack_from(MEMORY, args + 72)[0]
-    return _set(fd, start, length, _string(args + 96))
+def _on_range(answer: Callable[[int, int, int, str], Any]) -> Callable[[int, int], Any]:
+    """A `(self, start, len, kind)` method: `answer(fd, start, len, kind)` for its file."""
+
+    def call(ctx: int, args: int) -> Any:
+        _, fd = _fd_of(ctx, args)
+        if fd is None:
+            return "io"
+        start, length = _u64.unpack_from(MEMORY, args + 40)[0], _u64.unpack_from(MEMORY, args + 72)[0]
+        return answer(fd, start, length, _string(args + 96))
+
+    return call
 
 
-def _call_conflicts(ctx: int, args: int) -> Any:
-    _, fd = _fd_of(ctx, args)
-    if fd is None:
-        return "io"
-    start, length = _u64.unpack_from(MEMORY, args + 40)[0], _u64.unpack_from(MEMORY, args + 72)[0]
-    return _conflicts(fd, start, length, _string(args + 96))
+# looked up at call time, so that a test may stand in for the fcntl calls
+_call_set = _on_range(lambda *request: _set(*request))
+_call_conflicts = _on_range(lambda *request: _conflicts(*request))
 
 
 def _call_snapshot(ctx: int, args: int) -> Any:
