@@ -422,18 +422,14 @@ def build(
     except TypeError as e:
         return None, f"a stateless export has a type the lane does not carry ({e})"
     artifact = cache / f"styrene-{key}-core.cwasm"
-    module, from_cache = None, False
-    if artifact.is_file():
-        try:
-            module, from_cache = Module.deserialize_file(engine, str(artifact)), True
-        except WasmtimeError:
-            module = None  # stale or corrupt: compile again and overwrite
-    if module is None:
-        try:
-            module = Module(engine, main_module(wasm))
-        except (ValueError, WasmtimeError) as e:
-            return None, f"no usable core module in styrene.wasm ({e})"
-        _loader.store_artifact(artifact, module.serialize())
+    try:
+        module, from_cache = _loader.compile_cached(
+            artifact,
+            lambda path: Module.deserialize_file(engine, path),
+            lambda: Module(engine, main_module(wasm)),
+        )
+    except (ValueError, WasmtimeError) as e:
+        return None, f"no usable core module in styrene.wasm ({e})"
     reason = _mismatch(module, specs)
     if reason is not None:
         return None, f"the core module is not what the lane expects: {reason}"

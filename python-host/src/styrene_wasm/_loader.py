@@ -197,6 +197,22 @@ def _tune_malloc() -> None:
     mallopt(_M_TRIM_THRESHOLD, 32 << 20)
 
 
+def compile_cached(
+    artifact: Path, deserialize: Callable[[str], Any], compile_now: Callable[[], Any]
+) -> tuple[Any, bool]:
+    """What `artifact` holds, or what `compile_now` makes (then cached there);
+    and whether it came from the cache. A stale or corrupt artifact is compiled
+    again and overwritten."""
+    if artifact.is_file():
+        try:
+            return deserialize(str(artifact)), True
+        except WasmtimeError:
+            pass
+    compiled = compile_now()
+    store_artifact(artifact, compiled.serialize())
+    return compiled, False
+
+
 def _load() -> Loaded:
     started = time.perf_counter()
     _tune_malloc()
@@ -205,15 +221,9 @@ def _load() -> Loaded:
     engine = Engine(_config())
     key = f"{hashlib.sha256(wasm).hexdigest()[:24]}-wasmtime{WASMTIME_VERSION}-epoch-nocc-nomove"
     artifact = cache_dir() / f"styrene-{key}.cwasm"
-    component, from_cache = None, False
-    if artifact.is_file():
-        try:
-            component, from_cache = Component.deserialize_file(engine, str(artifact)), True
-        except WasmtimeError:
-            component = None  # stale or corrupt: compile again and overwrite
-    if component is None:
-        component = Component(engine, wasm)
-        store_artifact(artifact, component.serialize())
+    component, from_cache = compile_cached(
+        artifact, lambda path: Component.deserialize_file(engine, path), lambda: Component(engine, wasm)
+    )
     linker = Linker(engine)
     linker.add_wasip2()
     _file_locks.define(linker, component, engine)
