@@ -137,19 +137,9 @@ except ImportError:  # styrened's enums, when styrened is not installed
         EXPIRED = "expired"
 
 
-# WIT case order of `session-state`, `security-tier` and `handshake-error`
+# WIT case order of `session-state` and `security-tier`
 _STATES = ("INITIATING", "RESPONDING", "ESTABLISHED", "EXPIRED")
 _TIERS = ("RNS_ONLY", "PQC_HYBRID", "PQC_DEGRADED")
-_HANDSHAKE_ERRORS = (
-    "malformed payload: {}",
-    "no pending handshake for this session",
-    "handshake message from another peer; handshake dropped",
-    "key confirmation failed; session expired",
-    "PQC_INITIATE reuses a session id; ignored",
-    "PQC_REKEY without an established session; ignored",
-    "message type {} is not a PQC handshake message",
-    "key material refused: {}",
-)
 PQC_MESSAGE_TYPES = (0xD0, 0xD1, 0xD2, 0xD3, 0xD5)
 
 Sender = Callable[[str, int, bytes], Any]
@@ -287,13 +277,8 @@ class PQCSessionService:
         a refused one is logged (WARNING) and changes nothing it should not."""
         ok, value = self._call("handle", source_hash, int(message_type), bytes(payload))
         if not ok:
-            case, detail = value
-            if isinstance(detail, tuple):  # crypto(pqc-error)
-                detail = detail[1]
-            logger.warning(
-                f"PQC 0x{int(message_type):02X} from {source_hash[:16]}...: "
-                + _HANDSHAKE_ERRORS[case].format(detail)
-            )
+            _code, message = value  # pqc `error`: the component's text says what happened
+            logger.warning(f"PQC 0x{int(message_type):02X} from {source_hash[:16]}...: {message}")
             return False
         _schedule(self._deliver(value))
         return True
