@@ -26,8 +26,12 @@ FTS_ERRORS = ("fts5", "syntax error", "parse error", "unexpected token", "no suc
 def message_dict(msg: Message, local: str) -> dict[str, Any]:
     """``MessageInfo.from_message(msg, local).to_dict()``."""
     fields = json.loads(msg.fields) if msg.fields else {}
-    signature_valid = msg.signature_valid if msg.signature_valid is not None else fields.get("signature_valid")
-    encrypted = msg.transport_encrypted if msg.transport_encrypted is not None else fields.get("transport_encrypted")
+    signature_valid = (
+        msg.signature_valid if msg.signature_valid is not None else fields.get("signature_valid")
+    )
+    encrypted = (
+        msg.transport_encrypted if msg.transport_encrypted is not None else fields.get("transport_encrypted")
+    )
     has_attachment = msg.has_attachment or False
     out = {
         "id": msg.id,
@@ -98,7 +102,9 @@ class ReferenceConversations:
 
     def list_conversations(self) -> list[dict[str, Any]]:
         with Session(self.engine) as session:
-            peer = case((Message.source_hash == self.local, Message.destination_hash), else_=Message.source_hash)
+            peer = case(
+                (Message.source_hash == self.local, Message.destination_hash), else_=Message.source_hash
+            )
             rows = (
                 session.query(
                     peer.label("peer_hash"),
@@ -201,7 +207,9 @@ class ReferenceConversations:
             messages.reverse()
             return [message_dict(m, self.local) for m in messages]
 
-    def search_messages(self, query: str, peer_hash: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    def search_messages(
+        self, query: str, peer_hash: str | None = None, limit: int = 50
+    ) -> list[dict[str, Any]]:
         with Session(self.engine) as session:
             sql = (
                 "SELECT m.id FROM messages m JOIN messages_fts fts ON m.id = fts.rowid "
