@@ -18,12 +18,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from styrened.models import mesh_device as py_mesh
-from styrened.models import styrene_wire as py
+from styrened.models import mesh_device as py_mesh, styrene_wire as py
 
-from styrene_wasm import _loader
-from styrene_wasm import _mesh_device as wasm_mesh
-from styrene_wasm import _wire as wasm
+from styrene_wasm import _loader, _mesh_device as wasm_mesh, _wire as wasm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from conftest import component_path_copy

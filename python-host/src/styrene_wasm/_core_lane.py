@@ -35,13 +35,20 @@ from ctypes import c_size_t, c_ubyte, c_void_p
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wasmtime import FuncType, Linker, Module, Store, Trap, ValType, WasmtimeError
-from wasmtime import _bindings as capi
-from wasmtime import _ffi as ffi
+from wasmtime import (
+    FuncType,
+    Linker,
+    Module,
+    Store,
+    Trap,
+    ValType,
+    WasmtimeError,
+    _bindings as capi,
+    _ffi as ffi,
+)
 from wasmtime.component import _types as ct
 
-from . import _canonical as canon
-from . import _loader
+from . import _canonical as canon, _loader
 from ._errors import ComponentTrap
 
 if TYPE_CHECKING:

@@ -28,10 +28,8 @@ import sys
 from ctypes import addressof, c_char, c_size_t, c_void_p
 from typing import TYPE_CHECKING
 
-from wasmtime import WasmtimeError, _bindings
-from wasmtime import _ffi as ffi
-from wasmtime.component import ResourceAny
-from wasmtime.component import _types as t
+from wasmtime import WasmtimeError, _bindings, _ffi as ffi
+from wasmtime.component import ResourceAny, _types as t
 
 VAL_SIZE = 32  # sizeof(wasmtime_component_val_t): kind byte, padding, 24-byte union
 ENTRY_SIZE = 48  # sizeof(wasmtime_component_valrecord_entry_t): name (16) + val (32)

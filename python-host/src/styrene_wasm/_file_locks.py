@@ -28,8 +28,8 @@ from wasmtime._store import StoreContext
 from wasmtime.component import Linker, ResourceHost, ResourceType
 
 from ._fastcall import K_LIST, K_OPTION, K_RECORD, K_RESULT, K_U8, K_U64, MEMORY, VAL_SIZE, address
+from ._wit import FILE_LOCKS
 
-INTERFACE = "styrene:core/file-locks@0.1.0"
 RESOURCE = "lockable-file"
 _TYPE_ID = 0x5354_4C4B  # tells this host's resources from any other's
 
@@ -344,12 +344,12 @@ def define(linker: Linker, component: Any, engine: Any) -> None:
     if not sys.platform.startswith("linux"):
         global _SETLK, _GETLK
         _SETLK = _GETLK = None  # classic fcntl locks are per process: no substitute
-    imported = component.type.imports(engine).get(INTERFACE)
+    imported = component.type.imports(engine).get(FILE_LOCKS)
     if imported is None:
         return  # a component that takes no locks
     types = {name: item.ty for name, item in imported.ty.exports(engine).items()}
     calls = {"open": _call_open, "set": _call_set, "conflicts": _call_conflicts, "snapshot": _call_snapshot}
-    with linker.root() as root, root.add_instance(INTERFACE) as iface:
+    with linker.root() as root, root.add_instance(FILE_LOCKS) as iface:
         iface.add_resource(RESOURCE, ResourceType.host(_TYPE_ID), _drop)
         for name, body in calls.items():
             export = f"[static]{RESOURCE}.{name}" if name == "open" else f"[method]{RESOURCE}.{name}"

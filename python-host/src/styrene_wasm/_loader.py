@@ -25,8 +25,7 @@ import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from wasmtime import Config, Engine, Store, Trap, WasiConfig, WasmtimeError
-from wasmtime import _bindings as capi
+from wasmtime import Config, Engine, Store, Trap, WasiConfig, WasmtimeError, _bindings as capi
 from wasmtime.component import Component, Linker
 
 from . import _file_locks

@@ -32,7 +32,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from . import _loader, _mesh_device
+from . import _loader, _mesh_device, _wit
+from ._wit import NODES, SHORTCUTS
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +44,6 @@ _HEX_PREFIX_PATTERN = re.compile(r"^[a-fA-F0-9]+$")
 # one lock for every store in the process, as in styrened (re-entrant here:
 # a store method never waits on itself)
 _db_lock = threading.RLock()
-
-_NODES = "styrene:core/nodes@0.1.0"
-_SHORTCUTS = "styrene:core/shortcuts@0.1.0"
 
 
 class NodeStoreError(sqlite3.DatabaseError):
@@ -90,19 +88,29 @@ def get_db_path() -> Path:
     return path
 
 
-_ERROR_NAMES = ("not a database", "damaged", "not a styrened node store", "cannot access", "database error")
-_BUSY = len(_ERROR_NAMES)  # `store-error.busy`, after the cases above
+# what each store error says, by its WIT name; `busy` is styrened's own sqlite3
+# error once its busy timeout has passed
+_ERROR_LABELS = {
+    "not-a-database": "not a database",
+    "corrupt": "damaged",
+    "foreign-schema": "not a styrened node store",
+    "io": "cannot access",
+    "sqlite": "database error",
+    "busy": None,
+}
+# every store function fails with the one store error type (get-nodes-packed `use`s it)
+_errors = _wit.Errors(NODES, "[static]node-store.open", _ERROR_LABELS)
 
 
-def _check(result: tuple) -> Any:
+def _check(result: tuple[bool, Any]) -> Any:
     ok, value = result
     if ok:
         return value
-    case, message = value
-    if case == _BUSY:
-        # what styrened's own sqlite3 raises once its busy timeout has passed
+    name, message = _errors.read(value)
+    label = _ERROR_LABELS[name]
+    if label is None:
         raise sqlite3.OperationalError("database is locked")
-    raise NodeStoreError(f"{_ERROR_NAMES[case]}: {message}")
+    raise NodeStoreError(f"{label}: {message}")
 
 
 class _Database:
@@ -128,7 +136,7 @@ class _Database:
     def _start(self) -> None:
         self.instance = _loader.Instance(_loader.load(), directory=self.path.parent)
         try:
-            open_store = self.instance.func(_NODES, "[static]node-store.open")
+            open_store = self.instance.func(NODES, "[static]node-store.open")
             self.handle = _check(open_store(self.path.name))
         except BaseException:
             self._discard()
@@ -159,11 +167,11 @@ class _Database:
 
     def call(self, method: str, *args: Any) -> Any:
         """A method of the open store."""
-        return self._run(f"node-store.{method}", _NODES, f"[method]node-store.{method}", args)
+        return self._run(f"node-store.{method}", NODES, f"[method]node-store.{method}", args)
 
     def packed(self, query: tuple[int, Any]) -> Any:
         """``shortcuts.get-nodes-packed`` of the open store."""
-        return self._run("get-nodes-packed", _SHORTCUTS, "get-nodes-packed", (query,))
+        return self._run("get-nodes-packed", SHORTCUTS, "get-nodes-packed", (query,))
 
     def _run(self, where: str, interface: str, name: str, args: tuple) -> Any:
         with _db_lock:
@@ -188,13 +196,17 @@ class _Database:
 atexit.register(_Database.close_all)
 
 
-# case indexes of `identity-lookup` (wit/nodes.wit) and `node-query` (wit/shortcuts.wit)
-_FOUND, _NOT_FOUND, _INVALID_PREFIX, _AMBIGUOUS = range(4)
-_ALL, _STYRENE = (0, None), (1, None)
-_BY_SHORT_NAME, _BY_SHORT_NAME_PREFIX = 2, 3
+_FOUND, _NOT_FOUND, _INVALID_PREFIX, _AMBIGUOUS = _wit.cases(
+    NODES, "identity-lookup", ("found", "not-found", "invalid-prefix", "ambiguous")
+)
+_REJECTED = _wit.cases(NODES, "save-outcome", ("saved", "rejected"))[1]
+_ALL, _STYRENE, _BY_SHORT_NAME, _BY_SHORT_NAME_PREFIX = _wit.cases(
+    SHORTCUTS, "node-query", ("all", "styrene", "short-name", "short-name-prefix")
+)
 
 
 def _to_record(d: Any) -> tuple:
+    """The `mesh-device` record of a device, in :data:`_mesh_device.FIELDS` order."""
     case = _mesh_device._hint(d.device_type)
     capabilities = list(d.capabilities) if d.capabilities is not None else None
     return (
@@ -233,6 +245,7 @@ _PATH_COLUMNS = (
     "expires",
     "updated_at",
 )
+_wit.fields(NODES, "path-entry", _PATH_COLUMNS)
 
 
 def _to_path(entry: tuple | None) -> dict | None:
@@ -280,7 +293,7 @@ class NodeStore:
             logger.warning(f"Invalid identity_hash rejected: {device.identity_hash!r}")
             return
         outcome = self._db.call("save-node", _to_record(device))
-        if outcome[0] == 1:  # rejected by the component's own check
+        if outcome[0] == _REJECTED:  # by the component's own check
             logger.warning(outcome[1])
 
     def get_node_by_destination(self, destination_hash: str) -> Any:
@@ -329,10 +342,10 @@ class NodeStore:
         return [from_record(r) for r in json.loads(self._db.packed(query))]
 
     def get_all_nodes(self) -> list:
-        return self._nodes(_ALL)
+        return self._nodes((_ALL, None))
 
     def get_styrene_nodes(self) -> list:
-        return self._nodes(_STYRENE)
+        return self._nodes((_STYRENE, None))
 
     def get_nodes_by_short_name(self, short_name: str) -> list:
         return self._nodes((_BY_SHORT_NAME, short_name))

@@ -14,10 +14,11 @@ import logging
 import threading
 from collections.abc import Callable
 from enum import Enum
-from typing import Any
+from typing import Any, NoReturn
 
-from . import _loader
+from . import _loader, _wit
 from ._native import unavailable_reason
+from ._wit import PQC
 
 try:
     from cryptography.exceptions import InvalidTag
@@ -29,27 +30,45 @@ except ImportError:  # styrened depends on cryptography; this is for hosts witho
 
 logger = logging.getLogger(__name__)
 
-_PQC = "styrene:core/pqc@0.1.0"
-_kem_generate_keypair = _loader.bind(_PQC, "kem-generate-keypair")
-_kem_encapsulate = _loader.bind(_PQC, "kem-encapsulate")
-_kem_decapsulate = _loader.bind(_PQC, "kem-decapsulate")
-_x25519_generate_keypair = _loader.bind(_PQC, "x25519-generate-keypair")
-_x25519_derive_shared = _loader.bind(_PQC, "x25519-derive-shared")
-_hybrid_kdf = _loader.bind(_PQC, "hybrid-kdf")
-_aes_gcm_encrypt = _loader.bind(_PQC, "aes-gcm-encrypt")
-_aes_gcm_decrypt = _loader.bind(_PQC, "aes-gcm-decrypt")
-_ratchet_key = _loader.bind(_PQC, "ratchet-key")
+_kem_generate_keypair = _loader.bind(PQC, "kem-generate-keypair")
+_kem_encapsulate = _loader.bind(PQC, "kem-encapsulate")
+_kem_decapsulate = _loader.bind(PQC, "kem-decapsulate")
+_x25519_generate_keypair = _loader.bind(PQC, "x25519-generate-keypair")
+_x25519_derive_shared = _loader.bind(PQC, "x25519-derive-shared")
+_hybrid_kdf = _loader.bind(PQC, "hybrid-kdf")
+_aes_gcm_encrypt = _loader.bind(PQC, "aes-gcm-encrypt")
+_aes_gcm_decrypt = _loader.bind(PQC, "aes-gcm-decrypt")
+_ratchet_key = _loader.bind(PQC, "ratchet-key")
+_wit.fields(PQC, "kem-keypair", ("public_key", "secret_key"))
+_wit.fields(PQC, "kem-encapsulation", ("ciphertext", "shared_secret"))
+_wit.fields(PQC, "x25519-keypair", ("public_key", "private_key"))
 
-_INVALID_TAG = 2  # case index of pqc-error.invalid-tag
+# How the session service logs each error a handshake message ends in, by its
+# WIT name ("{}": the error's detail). The primitives fail with the first three
+# (as the handshake does when it refuses a peer's key material).
+_HANDSHAKE_ERRORS = {
+    "invalid-key": "key material refused: {}",
+    "invalid-data": "key material refused: {}",
+    "invalid-tag": "key material refused: {}",
+    "malformed": "malformed payload: {}",
+    "unknown-session": "no pending handshake for this session",
+    "peer-mismatch": "handshake message from another peer; handshake dropped",
+    "bad-confirmation": "key confirmation failed; session expired",
+    "replay": "PQC_INITIATE reuses a session id; ignored",
+    "no-active-session": "PQC_REKEY without an established session; ignored",
+    "not-handshake": "message type {} is not a PQC handshake message",
+}
+_errors = _wit.Errors(PQC, "aes-gcm-decrypt", _HANDSHAKE_ERRORS)
+_handshake_errors = _wit.Errors(PQC, "[method]session-service.handle", _HANDSHAKE_ERRORS)
 
 
 class PQCNotAvailableError(Exception):
     """Raised when PQC operations are attempted without an ML-KEM implementation."""
 
 
-def _raise(error: tuple) -> Any:
-    case, message = error
-    if case == _INVALID_TAG:
+def _raise(error: tuple[int, Any]) -> NoReturn:
+    name, message = _errors.read(error)
+    if name == "invalid-tag":
         raise InvalidTag()
     raise ValueError(message)
 
@@ -137,19 +156,26 @@ except ImportError:  # styrened's enums, when styrened is not installed
         EXPIRED = "expired"
 
 
-# WIT case order of `session-state`, `security-tier` and `handshake-error`
-_STATES = ("INITIATING", "RESPONDING", "ESTABLISHED", "EXPIRED")
-_TIERS = ("RNS_ONLY", "PQC_HYBRID", "PQC_DEGRADED")
-_HANDSHAKE_ERRORS = (
-    "malformed payload: {}",
-    "no pending handshake for this session",
-    "handshake message from another peer; handshake dropped",
-    "key confirmation failed; session expired",
-    "PQC_INITIATE reuses a session id; ignored",
-    "PQC_REKEY without an established session; ignored",
-    "message type {} is not a PQC handshake message",
-    "key material refused: {}",
+# styrened's member of each `session-state` and `security-tier` case
+_STATES = _wit.by_case(
+    PQC,
+    "session-state",
+    {
+        "initiating": "INITIATING",
+        "responding": "RESPONDING",
+        "established": "ESTABLISHED",
+        "expired": "EXPIRED",
+    },
 )
+_TIERS = _wit.by_case(
+    PQC, "security-tier", {"rns-only": "RNS_ONLY", "pqc-hybrid": "PQC_HYBRID", "pqc-degraded": "PQC_DEGRADED"}
+)
+_wit.fields(
+    PQC,
+    "session-info",
+    ("session_id", "peer_hash", "state", "created_at", "last_rekeyed_at", "rekey_count", "security_tier"),
+)
+_wit.fields(PQC, "outgoing", ("peer", "message_type", "payload"))
 PQC_MESSAGE_TYPES = (0xD0, 0xD1, 0xD2, 0xD3, 0xD5)
 
 Sender = Callable[[str, int, bytes], Any]
@@ -244,13 +270,13 @@ class PQCSessionService:
 
     def _start(self) -> None:
         self._instance = _loader.Instance(_loader.load())
-        constructor = self._instance.func(_PQC, "[constructor]session-service")
+        constructor = self._instance.func(PQC, "[constructor]session-service")
         self._handle = constructor(self._rekey_interval_hours)
 
     def _call(self, method: str, *args: Any) -> Any:
         with self._lock:
             try:
-                return self._instance.call_method(_PQC, "session-service", method, self._handle, *args)
+                return self._instance.call_method(PQC, "session-service", method, self._handle, *args)
             except _loader.WasmtimeError as trap:
                 # the sessions lived in the trapped instance and are gone with it (their
                 # keys never left it); peers handshake again with the fresh service
@@ -287,12 +313,10 @@ class PQCSessionService:
         a refused one is logged (WARNING) and changes nothing it should not."""
         ok, value = self._call("handle", source_hash, int(message_type), bytes(payload))
         if not ok:
-            case, detail = value
-            if isinstance(detail, tuple):  # crypto(pqc-error)
-                detail = detail[1]
+            name, detail = _handshake_errors.read(value)
             logger.warning(
                 f"PQC 0x{int(message_type):02X} from {source_hash[:16]}...: "
-                + _HANDSHAKE_ERRORS[case].format(detail)
+                + _HANDSHAKE_ERRORS[name].format(detail)
             )
             return False
         _schedule(self._deliver(value))

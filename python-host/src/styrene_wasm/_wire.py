@@ -28,20 +28,22 @@ import marshal
 import os
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any
+from typing import Any, NoReturn
 
-from . import _loader
+from . import _loader, _wit
 from ._values import from_nodes, to_nodes
+from ._wit import SHORTCUTS, WIRE
 
-_WIRE = "styrene:core/wire@0.1.0"
-_SHORTCUTS = "styrene:core/shortcuts@0.1.0"
-_decode_payload = _loader.bind(_WIRE, "decode-payload")
-_encode_payload = _loader.bind(_WIRE, "encode-payload")
-_message_types = _loader.bind(_WIRE, "message-types")
-_decode_header = _loader.bind(_SHORTCUTS, "decode-header")
-_decode_envelope_marshal = _loader.bind(_SHORTCUTS, "decode-envelope-marshal")
-_decode_payload_marshal = _loader.bind(_SHORTCUTS, "decode-payload-marshal")
-_encode_payload_marshal = _loader.bind(_SHORTCUTS, "encode-payload-marshal")
+_decode_payload = _loader.bind(WIRE, "decode-payload")
+_encode_payload = _loader.bind(WIRE, "encode-payload")
+_message_types = _loader.bind(WIRE, "message-types")
+_decode_header = _loader.bind(SHORTCUTS, "decode-header")
+_decode_envelope_marshal = _loader.bind(SHORTCUTS, "decode-envelope-marshal")
+_decode_payload_marshal = _loader.bind(SHORTCUTS, "decode-payload-marshal")
+_encode_payload_marshal = _loader.bind(SHORTCUTS, "encode-payload-marshal")
+# the records these modules unpack, in the order they unpack them
+_wit.fields(WIRE, "message-type", ("name", "value"))
+_wit.fields(SHORTCUTS, "header", ("version", "message_type", "request_id", "payload_offset"))
 
 STYRENE_PREFIX: bytes = b"styrene.io:"
 STYRENE_VERSION_1: int = 1
@@ -84,26 +86,25 @@ class PayloadDecodeError(StyreneWireError):
     """Raised when payload cannot be decoded."""
 
 
-# `error-code` cases, in WIT order, to the class styrened raises for each
-_ERROR_CLASS_NAMES = (
-    "InvalidPrefixError",
-    "InvalidPrefixError",
-    "UnsupportedVersionError",
-    "InvalidMessageTypeError",
-    "InvalidPrefixError",
-    "ValueError",
-    "ValueError",
-    "ValueError",
-    "PayloadDecodeError",
-    "ValueError",
-)
+# each wire error, by its WIT code, to the class styrened raises for it
+_ERROR_CLASS_NAMES = {
+    "message-too-short": "InvalidPrefixError",
+    "invalid-prefix": "InvalidPrefixError",
+    "unsupported-version": "UnsupportedVersionError",
+    "unknown-message-type": "InvalidMessageTypeError",
+    "v2-too-short": "InvalidPrefixError",
+    "payload-too-large": "ValueError",
+    "invalid-request-id": "ValueError",
+    "v1-with-request-id": "ValueError",
+    "payload-decode": "PayloadDecodeError",
+    "payload-encode": "ValueError",
+}
+# every wire function fails with the one wire error type (the shortcuts `use` it)
+_errors = _wit.Errors(WIRE, "decode-payload", _ERROR_CLASS_NAMES)
 
 
-_PAYLOAD_DECODE = _ERROR_CLASS_NAMES.index("PayloadDecodeError")
-
-
-def _raise(error: tuple[int, str]) -> None:
-    code, message = error
+def _raise(error: tuple[int, str]) -> NoReturn:
+    code, message = _errors.read(error)
     name = _ERROR_CLASS_NAMES[code]
     # looked up at raise time: `activate()` may have swapped in styrened's own classes
     cls = ValueError if name == "ValueError" else globals()[name]
@@ -236,7 +237,7 @@ def decode_payload(data: bytes) -> Any:
     if type(value) is bytes:
         return marshal.loads(value)
     if type(value) is str:
-        _raise((_PAYLOAD_DECODE, value))
+        raise PayloadDecodeError(value)
     ok, result = _decode_payload(data)
     if not ok:
         _raise(result)
