@@ -39,11 +39,10 @@ def info() -> dict[str, Any]:
     from . import _loader, _wit
 
     loaded = _loader.load()
-    call_info = lambda name: _loader.bind(_wit.INFO, name)()  # noqa: E731
     details.update(
         {
-            "component_version": call_info("version"),
-            "world": call_info("world-name"),
+            "component_version": _loader.bind(_wit.INFO, "version")(),
+            "world": _loader.bind(_wit.INFO, "world-name")(),
             "wasm": str(loaded.wasm),
             "wasmtime": _loader.WASMTIME_VERSION,
             "cache": str(loaded.artifact),

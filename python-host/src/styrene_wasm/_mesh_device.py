@@ -27,12 +27,20 @@ _status = _loader.bind(NODES, "device-status")
 _last_seen = _loader.bind(NODES, "last-seen-display")
 
 # (WIT case index, styrened member name, value), from the component's own table
+# (a type checker reads only literal member lists: hence the ignore below)
 _wit.fields(NODES, "device-type-info", ("device_type", "name", "value"))
 _TYPES = _device_types()
 DeviceType = Enum("DeviceType", [(name, value) for _, name, value in _TYPES], module=__name__)  # type: ignore[misc]
 DeviceType.__doc__ = "What kind of node announced (styrened's DeviceType)."
-NodeStatus = Enum("NodeStatus", [("ACTIVE", "active"), ("STALE", "stale"), ("LOST", "lost")], module=__name__)  # type: ignore[misc]
-NodeStatus.__doc__ = "How recently a node announced (styrened's NodeStatus)."
+
+
+class NodeStatus(Enum):
+    """How recently a node announced (styrened's NodeStatus)."""
+
+    ACTIVE = "active"
+    STALE = "stale"
+    LOST = "lost"
+
 
 # WIT case index <-> member, rebuilt by activate() when styrened's enums are adopted
 _by_case: list[Any] = [DeviceType[name] for _, name, _ in sorted(_TYPES)]
@@ -156,12 +164,12 @@ def _hint(aspect_hint: Any) -> int | None:
     return None if aspect_hint is None else _case_of[_by_case[0].__class__(aspect_hint.value)]
 
 
-def _tuple(info: tuple) -> tuple:
+def _tuple(info: tuple[Any, ...]) -> tuple[Any, ...]:
     name, case, *rest = info
     return (name, _by_case[case], *rest)
 
 
-def _try_lxmf_parse(app_data: bytes, aspect_hint: Any = None) -> tuple | None:
+def _try_lxmf_parse(app_data: bytes, aspect_hint: Any = None) -> tuple[Any, ...] | None:
     """What LXMF's helpers make of app_data (styrened's ``_try_lxmf_parse``), or None."""
     if not app_data:
         return None
@@ -169,7 +177,7 @@ def _try_lxmf_parse(app_data: bytes, aspect_hint: Any = None) -> tuple | None:
     return None if result is None else _tuple(result)
 
 
-def parse_announce_data(app_data: bytes | None, aspect_hint: Any = None) -> tuple:
+def parse_announce_data(app_data: bytes | None, aspect_hint: Any = None) -> tuple[Any, ...]:
     """Parse announce app_data into styrened's 8-tuple: (name, device_type,
     capabilities, version, lxmf_destination_hash, short_name,
     system_fingerprint, nomadnet_destination_hash)."""
@@ -192,7 +200,7 @@ def create_mesh_device(
     return device
 
 
-def _from_record(record: tuple | list) -> Any:
+def _from_record(record: tuple[Any, ...] | list[Any]) -> Any:
     """A ``MeshDevice`` from the component's ``mesh-device`` record (:data:`FIELDS`
     in order, the device type as a case index)."""
     fields = list(record)

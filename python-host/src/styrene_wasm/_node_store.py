@@ -32,6 +32,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from wasmtime import WasmtimeError
+
 from . import _loader, _mesh_device, _wit
 from ._wit import NODES, SHORTCUTS
 
@@ -155,7 +157,7 @@ class _Database:
             if handle is not None:
                 try:
                     handle.drop(self.instance.store)
-                except _loader.WasmtimeError:
+                except WasmtimeError:
                     pass  # a trapped instance: SQLite rolls back a hot journal on the next open
             self._discard()
 
@@ -173,13 +175,13 @@ class _Database:
         """``shortcuts.get-nodes-packed`` of the open store."""
         return self._run("get-nodes-packed", SHORTCUTS, "get-nodes-packed", (query,))
 
-    def _run(self, where: str, interface: str, name: str, args: tuple) -> Any:
+    def _run(self, where: str, interface: str, name: str, args: tuple[Any, ...]) -> Any:
         with _db_lock:
             if self.handle is None:
                 self._start()
             try:
                 return _check(self.instance.call_func(interface, name, self.handle, *args))
-            except _loader.WasmtimeError as trap:
+            except WasmtimeError as trap:
                 # SQLite rolls back a half-done write (its hot journal) when the
                 # file is next opened, by this store or any other program
                 stderr = bytes(self.instance.stderr)
@@ -205,7 +207,7 @@ _ALL, _STYRENE, _BY_SHORT_NAME, _BY_SHORT_NAME_PREFIX = _wit.cases(
 )
 
 
-def _to_record(d: Any) -> tuple:
+def _to_record(d: Any) -> tuple[Any, ...]:
     """The `mesh-device` record of a device, in :data:`_mesh_device.FIELDS` order."""
     case = _mesh_device._hint(d.device_type)
     capabilities = list(d.capabilities) if d.capabilities is not None else None
@@ -231,7 +233,7 @@ def _to_record(d: Any) -> tuple:
     )
 
 
-def _to_device(record: tuple | None) -> Any:
+def _to_device(record: tuple[Any, ...] | None) -> Any:
     return None if record is None else _mesh_device._from_record(record)
 
 
@@ -248,8 +250,8 @@ _PATH_COLUMNS = (
 _wit.fields(NODES, "path-entry", _PATH_COLUMNS)
 
 
-def _to_path(entry: tuple | None) -> dict | None:
-    return None if entry is None else dict(zip(_PATH_COLUMNS, entry, strict=True))
+def _to_path(entry: tuple[Any, ...]) -> dict[str, Any]:
+    return dict(zip(_PATH_COLUMNS, entry, strict=True))
 
 
 def init_db(db_path: Path | None = None) -> sqlite3.Connection:
@@ -336,21 +338,21 @@ class NodeStore:
             lxmf_destination_hash,
         )
 
-    def _nodes(self, query: tuple) -> list:
+    def _nodes(self, query: tuple[Any, ...]) -> list[Any]:
         # the packed form: one string across the C API instead of ~20 values a node
         from_record = _mesh_device._from_record
         return [from_record(r) for r in json.loads(self._db.packed(query))]
 
-    def get_all_nodes(self) -> list:
+    def get_all_nodes(self) -> list[Any]:
         return self._nodes((_ALL, None))
 
-    def get_styrene_nodes(self) -> list:
+    def get_styrene_nodes(self) -> list[Any]:
         return self._nodes((_STYRENE, None))
 
-    def get_nodes_by_short_name(self, short_name: str) -> list:
+    def get_nodes_by_short_name(self, short_name: str) -> list[Any]:
         return self._nodes((_BY_SHORT_NAME, short_name))
 
-    def get_nodes_by_short_name_prefix(self, prefix: str) -> list:
+    def get_nodes_by_short_name_prefix(self, prefix: str) -> list[Any]:
         return self._nodes((_BY_SHORT_NAME_PREFIX, prefix))
 
     def delete_node(self, destination_hash: str) -> bool:
@@ -382,11 +384,12 @@ class NodeStore:
             "save-path", destination_hash, next_hop, hops, interface_type, interface_name, bitrate, expires
         )
 
-    def get_all_paths(self) -> list[dict]:
+    def get_all_paths(self) -> list[dict[str, Any]]:
         return [_to_path(p) for p in self._db.call("get-all-paths")]
 
-    def get_path(self, destination_hash: str) -> dict | None:
-        return _to_path(self._db.call("get-path", destination_hash))
+    def get_path(self, destination_hash: str) -> dict[str, Any] | None:
+        entry = self._db.call("get-path", destination_hash)
+        return None if entry is None else _to_path(entry)
 
     def prune_expired_paths(self) -> int:
         return self._db.call("prune-expired-paths")

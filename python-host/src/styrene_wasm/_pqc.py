@@ -16,6 +16,8 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any, NoReturn
 
+from wasmtime import WasmtimeError
+
 from . import _loader, _wit
 from ._native import unavailable_reason
 from ._wit import PQC
@@ -73,7 +75,7 @@ def _raise(error: tuple[int, Any]) -> NoReturn:
     raise ValueError(message)
 
 
-def _ok(result: tuple) -> Any:
+def _ok(result: tuple[Any, ...]) -> Any:
     ok, value = result
     return value if ok else _raise(value)
 
@@ -135,7 +137,7 @@ def ratchet_key(current_key: bytes, counter: int) -> bytes:
 # ---------------------------------------------------------------- the session service
 
 try:
-    from styrened.models.pqc import PQCSessionState, SecurityTier
+    from styrened.models.pqc import PQCSessionState as PQCSessionState, SecurityTier as SecurityTier
 except ImportError:  # styrened's enums, when styrened is not installed
 
     class SecurityTier(Enum):  # type: ignore[no-redef]
@@ -186,7 +188,7 @@ def _message_type_class() -> Any:
     try:
         from styrened.models.styrene_wire import StyreneMessageType
     except ImportError:
-        from .wire import StyreneMessageType  # type: ignore[assignment]
+        from .wire import StyreneMessageType
     return StyreneMessageType
 
 
@@ -213,7 +215,7 @@ class SessionInfo:
         "state",
     )
 
-    def __init__(self, record: tuple) -> None:
+    def __init__(self, record: tuple[Any, ...]) -> None:
         sid, peer, state, created, rekeyed, count, tier = record
         self.session_id: bytes = sid
         self.peer_hash: str = peer
@@ -277,14 +279,14 @@ class PQCSessionService:
         with self._lock:
             try:
                 return self._instance.call_method(PQC, "session-service", method, self._handle, *args)
-            except _loader.WasmtimeError as trap:
+            except WasmtimeError as trap:
                 # the sessions lived in the trapped instance and are gone with it (their
                 # keys never left it); peers handshake again with the fresh service
                 stderr = bytes(self._instance.stderr)
                 self._start()
                 raise _loader.trap_error(trap, f"session-service.{method}", stderr) from None
 
-    def _deliver(self, outgoing: tuple | None) -> Any:
+    def _deliver(self, outgoing: tuple[Any, ...] | None) -> Any:
         if outgoing is None:
             return None
         peer, message_type, payload = outgoing

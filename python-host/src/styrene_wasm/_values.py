@@ -22,7 +22,7 @@ from . import _wit
 try:  # msgpack's own classes, so values compare equal to what styrened returns
     from msgpack import ExtType, Timestamp
 except ImportError:  # pragma: no cover - msgpack is optional
-    ExtType = namedtuple("ExtType", "code data")  # type: ignore[misc]
+    ExtType = namedtuple("ExtType", "code data")  # type: ignore[no-redef]
 
     class Timestamp:  # type: ignore[no-redef]
         """A MessagePack timestamp (seconds, nanoseconds)."""
@@ -124,9 +124,9 @@ def from_nodes(nodes: list[tuple[int, Any]]) -> Any:
     """Build the Python value of a decoded node list (iteratively: nesting reaches 1024)."""
     if len(nodes) == 1:  # the common scalar case
         return _scalar(*nodes[0])
-    root: list = []
+    root: list[Any] = []
     # each frame: [container, remaining slots, pending map key]
-    stack: list[list] = [[root, 1, None]]
+    stack: list[list[Any]] = [[root, 1, None]]
     for case, payload in nodes:
         if case == ARRAY:
             value: Any = []
