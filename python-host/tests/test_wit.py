@@ -139,13 +139,6 @@ def test_errors_are_read_by_their_wit_names(module, interface, function):
         assert module._errors.read(raw) == (name, "detail")
 
 
-def test_handshake_errors_are_read_by_their_wit_names():
-    paths = error_paths("pqc", ERRORS[("pqc", "handle")])
-    assert {name for name, _ in paths} <= set(_pqc._HANDSHAKE_ERRORS)
-    for name, raw in paths:
-        assert _pqc._handshake_errors.read(raw) == (name, "detail")
-
-
 @pytest.fixture
 def reversed_cases(monkeypatch: pytest.MonkeyPatch) -> None:
     """The component's variants and enums as if their WIT listed the cases backwards."""

@@ -107,36 +107,10 @@ export function deframe(api, pieces, framing, hwMtu, ifacSize) {
  * children: [node], error: {case, message}, notice: {kind, text, case}}.
  * `kind` "bytes" shows a value as monospace hex with a copy button.
  */
-function errorNode(title, payload, explain = {}) {
-  const tag = errorCase(payload);
-  const why = explain[tag];
-  const message = why ? `${describeError(payload)} (${why})` : describeError(payload);
-  return { title, error: { case: tag, message }, fields: [], children: [] };
+function errorNode(title, payload) {
+  // the component's error says which case and why, in words
+  return { title, error: { case: errorCase(payload), message: describeError(payload) }, fields: [], children: [] };
 }
-
-/** The WIT's words for the framing and rns error cases. */
-const IFAC_ERRORS = {
-  "no-secret": "neither a network name nor a passphrase was given",
-  "bad-size": "the code size is not 1 to 64 bytes",
-  "missing-flag": "a frame without the access-code flag, on an interface with a code",
-  "unexpected-flag": "a frame with the access-code flag, on an interface without one",
-  "too-short": "a frame too short to hold the code",
-  invalid: "the code does not match: another network, or a forged frame",
-};
-const PACKET_ERRORS = {
-  truncated: "shorter than its header",
-  "empty-data": "nothing after the header",
-  "hop-limit": "128 hops or more, which RNS drops",
-};
-const ANNOUNCE_ERRORS = {
-  "not-announce": "a packet, but not an announce",
-  "not-single": "an announce for a PLAIN or GROUP destination, which RNS drops",
-  truncated: "announce data too short for its fields",
-  "bad-key": "the public key is not usable",
-  "bad-signature": "the signature does not verify: forged or damaged",
-  "destination-mismatch": "the destination hash is not what the name and identity give",
-};
-export { IFAC_ERRORS };
 
 /** RNS 1.5.7's packet contexts (RNS.Packet). */
 const CONTEXTS = new Map([
@@ -152,7 +126,7 @@ export const ifacLayer = {
   id: "ifac",
   decode(api, bytes, context) {
     const result = api.call(() => context.ifac.unwrap(bytes));
-    if (result.err) return { node: errorNode("Access code (IFAC)", result.err, IFAC_ERRORS) };
+    if (result.err) return { node: errorNode("Access code (IFAC)", result.err) };
     const size = context.ifacSize;
     const node = {
       title: "Access code (IFAC)",
@@ -173,7 +147,7 @@ export const rnsPacket = {
   id: "rns-packet",
   decode(api, bytes, context, carried) {
     const result = api.call((c) => c.rns.parsePacket(bytes));
-    if (result.err) return { node: errorNode("RNS packet", result.err, PACKET_ERRORS) };
+    if (result.err) return { node: errorNode("RNS packet", result.err) };
     const { header, data, hash } = result.ok;
     const flag = (set) => (set ? "set" : "clear");
     const fields = [
@@ -250,7 +224,7 @@ export const rnsAnnounce = {
   id: "rns-announce",
   decode(api, bytes) {
     const result = api.call((c) => c.rns.validateAnnounce(bytes));
-    if (result.err) return { node: errorNode("Announce", result.err, ANNOUNCE_ERRORS) };
+    if (result.err) return { node: errorNode("Announce", result.err) };
     const announce = result.ok;
     const known = knownName(api, announce.nameHash);
     // five bytes of seconds: always within the range of a Date

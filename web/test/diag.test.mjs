@@ -246,13 +246,13 @@ test("decode: an IFAC capture unwraps with the right passphrase and is invalid w
   const invalid = page.locator('#decode-output .frame [data-error-case="invalid"]');
   await invalid.first().waitFor();
   assert.equal(await invalid.count(), capture.frames.length);
-  assert.match(await invalid.first().innerText(), /^invalid \(the code does not match: another network, or a forged frame\)$/);
+  assert.match(await invalid.first().innerText(), /^invalid: invalid IFAC on packet$/);
   assert.equal(await page.locator('#decode-output [data-field="ifac-packet"]').count(), 0);
 
   // a code size the component refuses
   await page.fill("#decode-ifac-size", "65");
   await page.click('#decode button[type="submit"]');
-  assert.match(await text(page, '#decode-output [data-error-case="bad-size"]'), /^IFAC: bad-size: 65/);
+  assert.match(await text(page, '#decode-output [data-error-case="bad-size"]'), /^IFAC: bad-size: IFAC size must be 1 to 64 bytes, got 65$/);
   await done();
 });
 

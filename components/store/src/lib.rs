@@ -9,13 +9,14 @@
 //! first: something that is not SQLite, a damaged database, or a `nodes`
 //! table of another shape is an error, and the file is left untouched.
 
+mod database;
 mod schema;
 mod store;
 mod vfs;
 
+pub use database::{BUSY_TIMEOUT, StoreError};
 pub use store::{
-    BUSY_TIMEOUT, HeardAnnounce, IdentityLookup, NodeQuery, NodeStore, PathEntry, SaveOutcome, StoreError,
-    ambiguous_warning,
+    HeardAnnounce, IdentityLookup, NodeQuery, NodeStore, PathEntry, SaveOutcome, ambiguous_warning,
 };
 pub use vfs::{LockFailure, LockKind, LockableFile, OpenLockable, Snapshot, use_host_locks};
 

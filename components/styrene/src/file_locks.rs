@@ -1,6 +1,8 @@
 //! The `file-locks` import, offered to the node store's SQLite as its locks.
 
-use crate::styrene::core::file_locks::{LockError, LockKind as HostKind, LockableFile as HostFile};
+use crate::styrene::core::file_locks::{
+    ErrorCode as LockError, LockKind as HostKind, LockableFile as HostFile,
+};
 use styrene_store::{LockFailure, LockKind, LockableFile, Snapshot};
 
 /// Makes every database the store opens from now on lock through the host.

@@ -2,27 +2,34 @@
 
 use crate::Component;
 use crate::exports::styrene::core::framing::{
-    Deframed, FramingKind, Guest, GuestDeframer, GuestIfac, Ifac, IfacError,
+    Deframed, Error as IfacError, ErrorCode, FramingKind, Guest, GuestDeframer, GuestIfac, Ifac,
 };
 use std::cell::RefCell;
 use styrene_rns::{hdlc, ifac, kiss};
 
 impl From<ifac::IfacError> for IfacError {
     fn from(e: ifac::IfacError) -> Self {
-        match e {
-            ifac::IfacError::NoSecret => IfacError::NoSecret,
-            ifac::IfacError::BadSize(n) => IfacError::BadSize(n as u32),
-            ifac::IfacError::MissingFlag => IfacError::MissingFlag,
-            ifac::IfacError::UnexpectedFlag => IfacError::UnexpectedFlag,
-            ifac::IfacError::TooShort => IfacError::TooShort,
-            ifac::IfacError::Invalid => IfacError::Invalid,
-        }
+        IfacError { code: code(&e), message: e.to_string() }
+    }
+}
+
+/// The WIT code of an access-code error (the gateway's drop reasons use it too).
+pub(crate) fn code(e: &ifac::IfacError) -> ErrorCode {
+    match e {
+        ifac::IfacError::NoSecret => ErrorCode::NoSecret,
+        ifac::IfacError::BadSize(_) => ErrorCode::BadSize,
+        ifac::IfacError::MissingFlag => ErrorCode::MissingFlag,
+        ifac::IfacError::UnexpectedFlag => ErrorCode::UnexpectedFlag,
+        ifac::IfacError::TooShort => ErrorCode::TooShort,
+        ifac::IfacError::Invalid => ErrorCode::Invalid,
     }
 }
 
 enum Inner {
     Hdlc(hdlc::Deframer),
     Kiss(kiss::Deframer),
+    /// Datagrams arrive whole: nothing to unescape or keep.
+    Datagram,
 }
 
 /// The `deframer` resource.
@@ -33,6 +40,7 @@ impl GuestDeframer for DeframerResource {
         DeframerResource(RefCell::new(match kind {
             FramingKind::Hdlc => Inner::Hdlc(hdlc::Deframer::new(hw_mtu as usize, ifac_size as usize)),
             FramingKind::Kiss => Inner::Kiss(kiss::Deframer::new(hw_mtu as usize)),
+            FramingKind::Datagram => Inner::Datagram,
         }))
     }
 
@@ -51,6 +59,8 @@ impl GuestDeframer for DeframerResource {
                     kiss::Deframed::Ready => Deframed::Ready,
                 });
             }),
+            Inner::Datagram if data.is_empty() => {}
+            Inner::Datagram => out.push(Deframed::Frame(data)),
         }
         out
     }
@@ -59,6 +69,7 @@ impl GuestDeframer for DeframerResource {
         match &mut *self.0.borrow_mut() {
             Inner::Hdlc(d) => d.reset(),
             Inner::Kiss(d) => d.reset(),
+            Inner::Datagram => {}
         }
     }
 
@@ -66,6 +77,7 @@ impl GuestDeframer for DeframerResource {
         match &*self.0.borrow() {
             Inner::Hdlc(d) => d.buffered() as u32,
             Inner::Kiss(d) => d.buffered() as u32,
+            Inner::Datagram => 0,
         }
     }
 }
@@ -107,6 +119,7 @@ impl Guest for Component {
         match kind {
             FramingKind::Hdlc => hdlc::frame(&packet),
             FramingKind::Kiss => kiss::frame(&packet),
+            FramingKind::Datagram => packet,
         }
     }
 }
@@ -157,6 +170,9 @@ mod tests {
                 );
             }
         }
-        assert!(matches!(IfacResource::create(None, None, 16), Err(IfacError::NoSecret)));
+        assert!(matches!(
+            IfacResource::create(None, None, 16),
+            Err(IfacError { code: ErrorCode::NoSecret, .. })
+        ));
     }
 }

@@ -1,31 +1,23 @@
 //! `styrene:core/gateway` on top of `styrene-rns`'s relay.
 
 use crate::Component;
-use crate::exports::styrene::core::framing::IfacError;
+use crate::exports::styrene::core::framing::{Error as IfacError, FramingKind};
 use crate::exports::styrene::core::gateway::{
-    DropReason, Dropped, Guest, GuestBridge, Outcome, PortConfig, PortFraming, Transmission,
+    DropReason, Dropped, Guest, GuestBridge, Outcome, PortConfig, Transmission,
 };
 use crate::exports::styrene::core::nodes::HeardAnnounce;
 use std::cell::RefCell;
 use std::collections::HashMap;
-use styrene_rns::announce::AnnounceError;
-use styrene_rns::ifac::{self, Ifac};
-use styrene_rns::packet::PacketError;
+use styrene_rns::ifac::Ifac;
 use styrene_rns::relay::{self, Drop, Framing, Heard, Relay};
 
 fn reason(drop: &Drop) -> DropReason {
     match drop {
         Drop::BadLength(_) => DropReason::BadLength,
-        Drop::Ifac(ifac::IfacError::MissingFlag) => DropReason::IfacMissing,
-        Drop::Ifac(ifac::IfacError::UnexpectedFlag) => DropReason::IfacUnexpected,
-        Drop::Ifac(ifac::IfacError::TooShort) => DropReason::IfacTooShort,
-        Drop::Ifac(_) => DropReason::IfacInvalid,
-        Drop::Packet(PacketError::HopLimit(_)) => DropReason::HopLimit,
-        Drop::Packet(_) => DropReason::Malformed,
+        Drop::Ifac(e) => DropReason::AccessCode(crate::framing::code(e)),
+        Drop::Packet(e) => DropReason::Packet(crate::rns::packet_code(e)),
+        Drop::Announce(e) => DropReason::Packet(crate::rns::announce_code(e)),
         Drop::Duplicate => DropReason::Duplicate,
-        Drop::Announce(AnnounceError::BadSignature) => DropReason::AnnounceSignature,
-        Drop::Announce(AnnounceError::DestinationMismatch) => DropReason::AnnounceDestination,
-        Drop::Announce(_) => DropReason::AnnounceMalformed,
         Drop::TooLargeFor(_) => DropReason::TooLarge,
     }
 }
@@ -68,9 +60,9 @@ impl GuestBridge for BridgeResource {
             None => None,
         };
         let framing = match config.framing {
-            PortFraming::Hdlc => Framing::Hdlc,
-            PortFraming::Kiss => Framing::Kiss,
-            PortFraming::Datagram => Framing::Datagram,
+            FramingKind::Hdlc => Framing::Hdlc,
+            FramingKind::Kiss => Framing::Kiss,
+            FramingKind::Datagram => Framing::Datagram,
         };
         let mut state = self.0.borrow_mut();
         let id = state.relay.add_port(relay::PortConfig { framing, hw_mtu: config.hw_mtu as usize, ifac });
@@ -124,20 +116,22 @@ impl Guest for Component {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exports::styrene::core::framing::ErrorCode as IfacCode;
     use crate::exports::styrene::core::gateway::IfacSettings;
     use crate::exports::styrene::core::nodes::DeviceType;
+    use crate::exports::styrene::core::rns::ErrorCode as RnsCode;
     use styrene_rns::hdlc;
     use styrene_vectors::{hex, rns_section};
 
-    fn config(name: &str, framing: PortFraming, ifac: Option<IfacSettings>) -> PortConfig {
+    fn config(name: &str, framing: FramingKind, ifac: Option<IfacSettings>) -> PortConfig {
         PortConfig { name: name.into(), framing, hw_mtu: 16384, ifac }
     }
 
     #[test]
     fn announces_are_relayed_and_reported_with_styreneds_hint() {
         let bridge = BridgeResource::new(1000);
-        let a = bridge.add_port(config("rns", PortFraming::Hdlc, None)).unwrap();
-        let b = bridge.add_port(config("udp", PortFraming::Datagram, None)).unwrap();
+        let a = bridge.add_port(config("rns", FramingKind::Hdlc, None)).unwrap();
+        let b = bridge.add_port(config("udp", FramingKind::Datagram, None)).unwrap();
         for case in rns_section("announces").iter().filter(|c| c.get("forgery").is_none()) {
             let raw = hex(case["raw"].as_str().unwrap());
             let outcome = bridge.receive(a, hdlc::frame(&raw));
@@ -160,11 +154,11 @@ mod tests {
         }
         let forged = rns_section("announces").iter().find(|c| c["forgery"] == "bad_signature").unwrap();
         let outcome = bridge.receive(a, hdlc::frame(&hex(forged["raw"].as_str().unwrap())));
-        assert_eq!(outcome.dropped[0].reason, DropReason::AnnounceSignature);
+        assert!(matches!(outcome.dropped[0].reason, DropReason::Packet(RnsCode::BadSignature)));
         let bad = IfacSettings { network_name: None, passphrase: None, size: 16 };
         assert!(matches!(
-            bridge.add_port(config("x", PortFraming::Kiss, Some(bad))),
-            Err(IfacError::NoSecret)
+            bridge.add_port(config("x", FramingKind::Kiss, Some(bad))),
+            Err(IfacError { code: IfacCode::NoSecret, .. })
         ));
     }
 }

@@ -3,8 +3,9 @@
 use crate::Component;
 use crate::exports::styrene::core::nodes::{
     AnnounceInfo, DeviceType, DeviceTypeInfo, Guest, GuestNodeStore, HeardAnnounce, IdentityLookup,
-    KnownAspect, MeshDevice, NodeStatus, NodeStore, PathEntry, SaveOutcome, StoreError,
+    KnownAspect, MeshDevice, NodeStatus, NodeStore, PathEntry, SaveOutcome,
 };
+use crate::exports::styrene::core::nodes::{Error as StoreError, ErrorCode};
 use styrene_nodes as domain;
 use styrene_store as store;
 
@@ -97,14 +98,15 @@ fn device_from_wit(d: MeshDevice) -> domain::MeshDevice {
 
 impl From<store::StoreError> for StoreError {
     fn from(e: store::StoreError) -> Self {
-        match e {
-            store::StoreError::NotADatabase(m) => StoreError::NotADatabase(m),
-            store::StoreError::Corrupt(m) => StoreError::Corrupt(m),
-            store::StoreError::ForeignSchema(m) => StoreError::ForeignSchema(m),
-            store::StoreError::Io(m) => StoreError::Io(m),
-            store::StoreError::Sqlite(m) => StoreError::Sqlite(m),
-            store::StoreError::Busy(m) => StoreError::Busy(m),
-        }
+        let (code, message) = match e {
+            store::StoreError::NotADatabase(m) => (ErrorCode::NotADatabase, m),
+            store::StoreError::Corrupt(m) => (ErrorCode::Corrupt, m),
+            store::StoreError::ForeignSchema(m) => (ErrorCode::ForeignSchema, m),
+            store::StoreError::Io(m) => (ErrorCode::Io, m),
+            store::StoreError::Sqlite(m) => (ErrorCode::Sqlite, m),
+            store::StoreError::Busy(m) => (ErrorCode::Busy, m),
+        };
+        StoreError { code, message }
     }
 }
 
@@ -371,13 +373,16 @@ mod tests {
     #[test]
     fn bad_images_are_typed_errors_inside_wasm() {
         let text = b"plain text that is not an SQLite database at all, padded past one header..".repeat(2);
-        assert!(matches!(StoreResource::from_image(&text).err(), Some(StoreError::NotADatabase(_))));
+        assert!(matches!(
+            StoreResource::from_image(&text).err(),
+            Some(StoreError { code: ErrorCode::NotADatabase, .. })
+        ));
         let store = StoreResource::from_image(&[]).unwrap();
         for i in 0..100 {
             store.save_node(styrene_device(&format!("{i:032x}"), &"12".repeat(16))).unwrap();
         }
         let image = store.export_image().unwrap();
         let cut = StoreResource::from_image(&image[..image.len() / 2]).err();
-        assert!(matches!(cut, Some(StoreError::Corrupt(_))), "{cut:?}");
+        assert!(matches!(cut, Some(StoreError { code: ErrorCode::Corrupt, .. })), "{cut:?}");
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::Component;
 use crate::exports::styrene::core::pqc::{
-    Guest, GuestSessionService, HandshakeError, KemEncapsulation, KemKeypair, Outgoing, PqcError,
+    Error as PqcError, ErrorCode, Guest, GuestSessionService, KemEncapsulation, KemKeypair, Outgoing,
     SecurityTier, SessionInfo, SessionState, X25519Keypair,
 };
 use std::cell::RefCell;
@@ -11,26 +11,29 @@ use styrene_pqc::session as domain;
 
 impl From<styrene_pqc::PqcError> for PqcError {
     fn from(e: styrene_pqc::PqcError) -> Self {
-        match e {
-            styrene_pqc::PqcError::InvalidKey(m) => PqcError::InvalidKey(m),
-            styrene_pqc::PqcError::InvalidData(m) => PqcError::InvalidData(m),
-            styrene_pqc::PqcError::InvalidTag => PqcError::InvalidTag,
-        }
+        let code = match &e {
+            styrene_pqc::PqcError::InvalidKey(_) => ErrorCode::InvalidKey,
+            styrene_pqc::PqcError::InvalidData(_) => ErrorCode::InvalidData,
+            styrene_pqc::PqcError::InvalidTag => ErrorCode::InvalidTag,
+        };
+        PqcError { code, message: e.to_string() }
     }
 }
 
-impl From<domain::HandshakeError> for HandshakeError {
+impl From<domain::HandshakeError> for PqcError {
     fn from(e: domain::HandshakeError) -> Self {
-        match e {
-            domain::HandshakeError::Malformed(m) => HandshakeError::Malformed(m),
-            domain::HandshakeError::UnknownSession => HandshakeError::UnknownSession,
-            domain::HandshakeError::PeerMismatch => HandshakeError::PeerMismatch,
-            domain::HandshakeError::BadConfirmation => HandshakeError::BadConfirmation,
-            domain::HandshakeError::Replay => HandshakeError::Replay,
-            domain::HandshakeError::NoActiveSession => HandshakeError::NoActiveSession,
-            domain::HandshakeError::NotHandshake(t) => HandshakeError::NotHandshake(t),
-            domain::HandshakeError::Crypto(e) => HandshakeError::Crypto(e.into()),
-        }
+        let code = match &e {
+            // refused key material keeps the primitive's code; the text says it came from a handshake
+            domain::HandshakeError::Crypto(inner) => PqcError::from(inner.clone()).code,
+            domain::HandshakeError::Malformed(_) => ErrorCode::Malformed,
+            domain::HandshakeError::UnknownSession => ErrorCode::UnknownSession,
+            domain::HandshakeError::PeerMismatch => ErrorCode::PeerMismatch,
+            domain::HandshakeError::BadConfirmation => ErrorCode::BadConfirmation,
+            domain::HandshakeError::Replay => ErrorCode::Replay,
+            domain::HandshakeError::NoActiveSession => ErrorCode::NoActiveSession,
+            domain::HandshakeError::NotHandshake(_) => ErrorCode::NotHandshake,
+        };
+        PqcError { code, message: e.to_string() }
     }
 }
 
@@ -66,7 +69,7 @@ impl GuestSessionService for ServiceResource {
         source: String,
         message_type: u8,
         payload: Vec<u8>,
-    ) -> Result<Option<Outgoing>, HandshakeError> {
+    ) -> Result<Option<Outgoing>, PqcError> {
         let reply = self.0.borrow_mut().handle(&source, message_type, &payload, now(), &mut SystemRandom)?;
         Ok(reply.map(outgoing))
     }
@@ -177,7 +180,9 @@ mod tests {
             );
         }
         let refused = Component::aes_gcm_decrypt(vec![0; 5], vec![], None);
-        assert!(matches!(refused, Err(PqcError::InvalidKey(m)) if m == "Key must be 32 bytes, got 5"));
+        assert!(
+            matches!(refused, Err(PqcError { code: ErrorCode::InvalidKey, message }) if message == "Key must be 32 bytes, got 5")
+        );
     }
 
     #[test]

@@ -2,48 +2,63 @@
 
 use crate::Component;
 use crate::exports::styrene::core::rns::{
-    Announce, AnnounceError, DestinationType, Guest, GuestIdentity, Identity, KeyError, Packet, PacketError,
+    Announce, DestinationType, Error as RnsError, ErrorCode, Guest, GuestIdentity, Identity, Packet,
     PacketHeader, PacketType,
 };
 use styrene_rns::identity::{self as domain, KeyError as DomainKeyError, NameError, PublicIdentity};
 use styrene_rns::{HASH_LEN, announce, packet};
 
-impl From<packet::PacketError> for PacketError {
+/// The WIT code of a packet error (the gateway's drop reasons use it too).
+pub(crate) fn packet_code(e: &packet::PacketError) -> ErrorCode {
+    match e {
+        packet::PacketError::Truncated(_) => ErrorCode::PacketTruncated,
+        packet::PacketError::EmptyData => ErrorCode::EmptyData,
+        packet::PacketError::HopLimit(_) => ErrorCode::HopLimit,
+    }
+}
+
+/// The WIT code of an announce error (the gateway's drop reasons use it too).
+pub(crate) fn announce_code(e: &announce::AnnounceError) -> ErrorCode {
+    match e {
+        announce::AnnounceError::NotAnnounce => ErrorCode::NotAnnounce,
+        announce::AnnounceError::NotSingle => ErrorCode::NotSingle,
+        announce::AnnounceError::Truncated(_) => ErrorCode::AnnounceTruncated,
+        announce::AnnounceError::BadKey => ErrorCode::BadKey,
+        announce::AnnounceError::BadSignature => ErrorCode::BadSignature,
+        announce::AnnounceError::DestinationMismatch => ErrorCode::DestinationMismatch,
+    }
+}
+
+impl From<packet::PacketError> for RnsError {
     fn from(e: packet::PacketError) -> Self {
-        match e {
-            packet::PacketError::Truncated(n) => PacketError::Truncated(n as u32),
-            packet::PacketError::EmptyData => PacketError::EmptyData,
-            packet::PacketError::HopLimit(h) => PacketError::HopLimit(h),
-        }
+        RnsError { code: packet_code(&e), message: e.to_string() }
     }
 }
 
-impl From<announce::AnnounceError> for AnnounceError {
+impl From<announce::AnnounceError> for RnsError {
     fn from(e: announce::AnnounceError) -> Self {
-        match e {
-            announce::AnnounceError::NotAnnounce => AnnounceError::NotAnnounce,
-            announce::AnnounceError::NotSingle => AnnounceError::NotSingle,
-            announce::AnnounceError::Truncated(n) => AnnounceError::Truncated(n as u32),
-            announce::AnnounceError::BadKey => AnnounceError::BadKey,
-            announce::AnnounceError::BadSignature => AnnounceError::BadSignature,
-            announce::AnnounceError::DestinationMismatch => AnnounceError::DestinationMismatch,
-        }
+        RnsError { code: announce_code(&e), message: e.to_string() }
     }
 }
 
-impl From<DomainKeyError> for KeyError {
+impl From<DomainKeyError> for RnsError {
     fn from(e: DomainKeyError) -> Self {
-        match e {
-            DomainKeyError::Length { got, .. } => KeyError::Length(got as u32),
-            DomainKeyError::BadPoint => KeyError::BadPoint,
-        }
+        let code = match &e {
+            DomainKeyError::Length { .. } => ErrorCode::KeyLength,
+            DomainKeyError::BadPoint => ErrorCode::BadPoint,
+        };
+        RnsError { code, message: e.to_string() }
     }
 }
 
-impl From<NameError> for KeyError {
-    fn from(NameError::Dot(part): NameError) -> Self {
-        KeyError::BadName(part)
+impl From<NameError> for RnsError {
+    fn from(e: NameError) -> Self {
+        RnsError { code: ErrorCode::BadName, message: e.to_string() }
     }
+}
+
+fn no_randomness() -> RnsError {
+    RnsError { code: ErrorCode::NoRandomness, message: "the host gave no randomness".into() }
 }
 
 fn header_to_wit(h: &packet::Header) -> PacketHeader {
@@ -119,7 +134,7 @@ pub fn announce_to_wit(a: &announce::Announce) -> Announce {
     }
 }
 
-fn full_name(app_name: &str, aspects: &[String]) -> Result<String, KeyError> {
+fn full_name(app_name: &str, aspects: &[String]) -> Result<String, RnsError> {
     let aspects: Vec<&str> = aspects.iter().map(String::as_str).collect();
     Ok(domain::expand_name(app_name, &aspects)?)
 }
@@ -128,11 +143,11 @@ fn full_name(app_name: &str, aspects: &[String]) -> Result<String, KeyError> {
 pub struct IdentityResource(domain::Identity);
 
 impl GuestIdentity for IdentityResource {
-    fn generate() -> Result<Identity, KeyError> {
-        let identity = domain::Identity::generate().map_err(|_| KeyError::NoRandomness)?;
+    fn generate() -> Result<Identity, RnsError> {
+        let identity = domain::Identity::generate().map_err(|_| no_randomness())?;
         Ok(Identity::new(IdentityResource(identity)))
     }
-    fn from_private_key(private_key: Vec<u8>) -> Result<Identity, KeyError> {
+    fn from_private_key(private_key: Vec<u8>) -> Result<Identity, RnsError> {
         Ok(Identity::new(IdentityResource(domain::Identity::from_private_bytes(&private_key)?)))
     }
     fn private_key(&self) -> Vec<u8> {
@@ -147,7 +162,7 @@ impl GuestIdentity for IdentityResource {
     fn sign(&self, message: Vec<u8>) -> Vec<u8> {
         self.0.sign(&message).to_vec()
     }
-    fn destination_hash(&self, app_name: String, aspects: Vec<String>) -> Result<Vec<u8>, KeyError> {
+    fn destination_hash(&self, app_name: String, aspects: Vec<String>) -> Result<Vec<u8>, RnsError> {
         let name = full_name(&app_name, &aspects)?;
         Ok(domain::destination_hash(&domain::name_hash(&name), &self.0.hash()).to_vec())
     }
@@ -156,11 +171,11 @@ impl GuestIdentity for IdentityResource {
         app_name: String,
         aspects: Vec<String>,
         app_data: Option<Vec<u8>>,
-    ) -> Result<Vec<u8>, KeyError> {
+    ) -> Result<Vec<u8>, RnsError> {
         let name = full_name(&app_name, &aspects)?;
         let now =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        let random_hash = announce::random_hash(now).map_err(|_| KeyError::NoRandomness)?;
+        let random_hash = announce::random_hash(now).map_err(|_| no_randomness())?;
         Ok(announce::create(&self.0, &name, random_hash, app_data.as_deref()))
     }
 }
@@ -168,7 +183,7 @@ impl GuestIdentity for IdentityResource {
 impl Guest for Component {
     type Identity = IdentityResource;
 
-    fn parse_packet(raw: Vec<u8>) -> Result<Packet, PacketError> {
+    fn parse_packet(raw: Vec<u8>) -> Result<Packet, RnsError> {
         let parsed = packet::parse(&raw)?;
         Ok(Packet {
             header: header_to_wit(&parsed.header),
@@ -181,12 +196,12 @@ impl Guest for Component {
         packet::serialize(&header_from_wit(&header), &data)
     }
 
-    fn validate_announce(raw: Vec<u8>) -> Result<Announce, AnnounceError> {
-        let parsed = packet::parse(&raw).map_err(|e| AnnounceError::Packet(e.into()))?;
+    fn validate_announce(raw: Vec<u8>) -> Result<Announce, RnsError> {
+        let parsed = packet::parse(&raw).map_err(RnsError::from)?;
         Ok(announce_to_wit(&announce::validate(&parsed)?))
     }
 
-    fn verify(public_key: Vec<u8>, message: Vec<u8>, signature: Vec<u8>) -> Result<bool, KeyError> {
+    fn verify(public_key: Vec<u8>, message: Vec<u8>, signature: Vec<u8>) -> Result<bool, RnsError> {
         Ok(PublicIdentity::from_bytes(&public_key)?.verify(&message, &signature))
     }
 }
@@ -227,12 +242,15 @@ mod tests {
             let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
             assert!(heard.emitted_at.abs_diff(now) < 60, "stamped with the wasi wall clock");
         }
-        assert!(matches!(IdentityResource::from_private_key(vec![0; 10]), Err(KeyError::Length(10))));
+        assert!(matches!(
+            IdentityResource::from_private_key(vec![0; 10]),
+            Err(RnsError { code: ErrorCode::KeyLength, .. })
+        ));
         let generated = IdentityResource::generate().unwrap();
         let generated = generated.get::<IdentityResource>();
         assert!(matches!(
             generated.destination_hash("a.b".into(), vec![]),
-            Err(KeyError::BadName(name)) if name == "a.b"
+            Err(RnsError { code: ErrorCode::BadName, message }) if message.contains("a.b")
         ));
     }
 

@@ -2,9 +2,9 @@
 //! domain crates as `info`, `wire` and `nodes`.
 
 use crate::Component;
-use crate::exports::styrene::core::nodes::StoreError;
+use crate::exports::styrene::core::nodes::Error as StoreError;
 use crate::exports::styrene::core::shortcuts::{Guest, Header, NodeQuery, NodeStoreBorrow};
-use crate::exports::styrene::core::wire::WireError;
+use crate::exports::styrene::core::wire::Error as WireError;
 use crate::nodes::{self, StoreResource, Stored};
 use styrene_store as store;
 use styrene_wire as wire;
@@ -55,76 +55,30 @@ impl Guest for Component {
     }
 }
 
-/// Devices as `get-nodes-packed` describes them: JSON arrays of the record's fields.
+/// Devices as `get-nodes-packed` describes them: JSON arrays of the record's
+/// fields, in the record's order.
 fn pack_devices(devices: &[styrene_nodes::MeshDevice]) -> String {
-    use std::io::Write;
-    fn text(out: &mut Vec<u8>, value: &str) {
-        // serde_json escapes exactly what JSON needs; a Vec never fails a write
-        let _ = serde_json::to_writer(&mut *out, value);
-    }
-    fn optional(out: &mut Vec<u8>, value: Option<&str>) {
-        match value {
-            Some(v) => text(out, v),
-            None => out.extend_from_slice(b"null"),
-        }
-    }
-    fn number(out: &mut Vec<u8>, value: Option<i64>) {
-        match value {
-            Some(v) => {
-                let _ = write!(out, "{v}");
-            }
-            None => out.extend_from_slice(b"null"),
-        }
-    }
-    let mut out = Vec::with_capacity(devices.len() * 320 + 2);
-    out.push(b'[');
-    for (i, d) in devices.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        out.push(b'[');
-        text(&mut out, &d.destination_hash);
-        out.push(b',');
-        text(&mut out, &d.identity_hash);
-        out.push(b',');
-        text(&mut out, &d.name);
-        out.push(b',');
-        number(&mut out, Some(nodes::from_domain(d.device_type) as i64));
-        out.push(b',');
-        number(&mut out, Some(d.last_announce));
-        out.push(b',');
-        number(&mut out, Some(d.announce_count));
-        out.extend_from_slice(b",null,"); // app-data-raw is never stored
-        match &d.capabilities {
-            Some(caps) => {
-                out.push(b'[');
-                for (j, cap) in caps.iter().enumerate() {
-                    if j > 0 {
-                        out.push(b',');
-                    }
-                    text(&mut out, cap);
-                }
-                out.push(b']');
-            }
-            None => out.extend_from_slice(b"null"),
-        }
-        for field in [&d.version, &d.lxmf_destination_hash, &d.short_name, &d.system_fingerprint] {
-            out.push(b',');
-            optional(&mut out, field.as_deref());
-        }
-        out.push(b',');
-        optional(&mut out, d.nomadnet_destination_hash.as_deref());
-        out.push(b',');
-        optional(&mut out, d.discovered_via.as_deref());
-        out.push(b',');
-        number(&mut out, d.hops);
-        for field in [&d.ygg_address, &d.b32_address, &d.web_url] {
-            out.push(b',');
-            optional(&mut out, field.as_deref());
-        }
-        out.push(b']');
-    }
-    out.push(b']');
-    // only whole UTF-8 strings and ASCII went in
-    String::from_utf8(out).unwrap_or_default()
+    let rows = devices.iter().map(|d| {
+        serde_json::json!([
+            d.destination_hash,
+            d.identity_hash,
+            d.name,
+            nodes::from_domain(d.device_type) as u8,
+            d.last_announce,
+            d.announce_count,
+            null, // app-data-raw is never stored
+            d.capabilities,
+            d.version,
+            d.lxmf_destination_hash,
+            d.short_name,
+            d.system_fingerprint,
+            d.nomadnet_destination_hash,
+            d.discovered_via,
+            d.hops,
+            d.ygg_address,
+            d.b32_address,
+            d.web_url,
+        ])
+    });
+    serde_json::Value::Array(rows.collect()).to_string()
 }

@@ -2,7 +2,8 @@
 
 use crate::Component;
 use crate::exports::styrene::core::wire::{
-    Envelope, ErrorCode, ExtValue, Guest, MessageType, TerminalRequest, Timestamp, ValueNode, WireError,
+    Envelope, Error as WireError, ErrorCode, ExtValue, Guest, MessageType, TerminalRequest, Timestamp,
+    ValueNode,
 };
 use styrene_wire as domain;
 

@@ -45,23 +45,21 @@ _wit.fields(PQC, "kem-keypair", ("public_key", "secret_key"))
 _wit.fields(PQC, "kem-encapsulation", ("ciphertext", "shared_secret"))
 _wit.fields(PQC, "x25519-keypair", ("public_key", "private_key"))
 
-# How the session service logs each error a handshake message ends in, by its
-# WIT name ("{}": the error's detail). The primitives fail with the first three
-# (as the handshake does when it refuses a peer's key material).
-_HANDSHAKE_ERRORS = {
-    "invalid-key": "key material refused: {}",
-    "invalid-data": "key material refused: {}",
-    "invalid-tag": "key material refused: {}",
-    "malformed": "malformed payload: {}",
-    "unknown-session": "no pending handshake for this session",
-    "peer-mismatch": "handshake message from another peer; handshake dropped",
-    "bad-confirmation": "key confirmation failed; session expired",
-    "replay": "PQC_INITIATE reuses a session id; ignored",
-    "no-active-session": "PQC_REKEY without an established session; ignored",
-    "not-handshake": "message type {} is not a PQC handshake message",
-}
-_errors = _wit.Errors(PQC, "aes-gcm-decrypt", _HANDSHAKE_ERRORS)
-_handshake_errors = _wit.Errors(PQC, "[method]session-service.handle", _HANDSHAKE_ERRORS)
+# The pqc error codes: the handshake's and the primitives'. A primitive raises
+# cryptography's InvalidTag for `invalid-tag`, ValueError for the rest.
+_ERROR_CODES = (
+    "invalid-key",
+    "invalid-data",
+    "invalid-tag",
+    "malformed",
+    "unknown-session",
+    "peer-mismatch",
+    "bad-confirmation",
+    "replay",
+    "no-active-session",
+    "not-handshake",
+)
+_errors = _wit.Errors(PQC, "aes-gcm-decrypt", _ERROR_CODES)
 
 
 class PQCNotAvailableError(Exception):
@@ -315,11 +313,8 @@ class PQCSessionService:
         a refused one is logged (WARNING) and changes nothing it should not."""
         ok, value = self._call("handle", source_hash, int(message_type), bytes(payload))
         if not ok:
-            name, detail = _handshake_errors.read(value)
-            logger.warning(
-                f"PQC 0x{int(message_type):02X} from {source_hash[:16]}...: "
-                + _HANDSHAKE_ERRORS[name].format(detail)
-            )
+            _code, message = value  # pqc `error`: the component's text says what happened
+            logger.warning(f"PQC 0x{int(message_type):02X} from {source_hash[:16]}...: {message}")
             return False
         _schedule(self._deliver(value))
         return True

@@ -2,7 +2,7 @@
 // RNS packets or Styrene envelopes); every frame is shown as a tree of the
 // layers that decoded it.
 import { InputError, readFileLimited } from "../bytes.js";
-import { FRAMINGS, IFAC_ERRORS, decodeFrame, deframe, firstLayer, pickFrame, pickStream, readPieces } from "../layers.js";
+import { FRAMINGS, decodeFrame, deframe, firstLayer, pickFrame, pickStream, readPieces } from "../layers.js";
 import { describeError, errorCase } from "../component.js";
 import { bytesValue, dropZone, el, guard, notice, show } from "../ui.js";
 
@@ -77,8 +77,7 @@ export function decodePanel(root, api, context) {
     const size = wholeNumber(ifacSizeField, "the IFAC size", 16);
     const created = api.call((c) => c.framing.Ifac.create(network, passphrase, size));
     if (created.err) {
-      const why = IFAC_ERRORS[errorCase(created.err)];
-      return { refused: notice("error", `IFAC: ${describeError(created.err)}${why ? ` (${why})` : ""}`, errorCase(created.err)) };
+      return { refused: notice("error", `IFAC: ${describeError(created.err)}`, errorCase(created.err)) };
     }
     return { ifac: created.ok, size };
   }
