@@ -9,7 +9,7 @@
 //! trap, or at exit), so a lock never outlives the instance that took it,
 //! and a SIGKILL frees every lock at once.
 
-use crate::bindings::styrene::core::file_locks::{Host, HostLockableFile, ErrorCode, LockKind, Snapshot};
+use crate::bindings::styrene::core::file_locks::{ErrorCode, Host, HostLockableFile, LockKind, Snapshot};
 use std::fs::File;
 use std::path::{Component, Path, PathBuf};
 use wasmtime::component::{HasData, Linker, Resource, ResourceTable};

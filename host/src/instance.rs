@@ -47,15 +47,7 @@ impl<'r> Styrene<'r> {
 
     fn instantiate(runtime: &'r Runtime, dir: Option<PathBuf>) -> wasmtime::Result<Self> {
         let (store, bindings) = fresh(runtime, dir.as_deref())?;
-        Ok(Self {
-            runtime,
-            dir,
-            store,
-            bindings,
-            id: next_id(),
-            dropped: Arc::default(),
-            recoveries: 0,
-        })
+        Ok(Self { runtime, dir, store, bindings, id: next_id(), dropped: Arc::default(), recoveries: 0 })
     }
 
     /// How many epoch ticks a call on this instance may run: the runtime's
@@ -100,7 +92,8 @@ impl<'r> Styrene<'r> {
         if !self.dropped.pending.swap(false, Ordering::Acquire) {
             return Ok(());
         }
-        let handles = std::mem::take(&mut *self.dropped.handles.lock().unwrap_or_else(PoisonError::into_inner));
+        let handles =
+            std::mem::take(&mut *self.dropped.handles.lock().unwrap_or_else(PoisonError::into_inner));
         // those of an instance that was replaced died with it
         for (instance, resource) in handles {
             if instance == self.id {
@@ -185,3 +178,6 @@ fn fresh(runtime: &Runtime, dir: Option<&Path>) -> wasmtime::Result<(Store<State
     let bindings = runtime.pre.instantiate(&mut store)?;
     Ok((store, bindings))
 }
+
+#[cfg(test)]
+mod tests;

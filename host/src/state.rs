@@ -62,7 +62,11 @@ pub struct State {
 impl State {
     /// A store holding a fresh sandbox: capped memory, the call deadline armed
     /// (instantiation runs guest code too), and at most the one directory.
-    pub(crate) fn store(engine: &Engine, limits: Limits, dir: Option<&Path>) -> wasmtime::Result<Store<Self>> {
+    pub(crate) fn store(
+        engine: &Engine,
+        limits: Limits,
+        dir: Option<&Path>,
+    ) -> wasmtime::Result<Store<Self>> {
         let inner =
             StoreLimitsBuilder::new().memory_size(limits.memory_bytes).trap_on_grow_failure(true).build();
         // no environment, no arguments, no stdio, no network (the component imports no

@@ -63,10 +63,10 @@ fn answer(
         }
         ["tier", peer] => {
             let tier = match service.security_tier(styrene, peer)? {
-                    SecurityTier::RnsOnly => "rns-only",
-                    SecurityTier::PqcHybrid => "pqc-hybrid",
-                    SecurityTier::PqcDegraded => "pqc-degraded",
-                };
+                SecurityTier::RnsOnly => "rns-only",
+                SecurityTier::PqcHybrid => "pqc-hybrid",
+                SecurityTier::PqcDegraded => "pqc-degraded",
+            };
             format!("tier {tier}")
         }
         _ => return Err(format!("unknown command: {line}").into()),

@@ -35,7 +35,10 @@ impl<'r> Styrene<'r> {
 }
 
 impl Framing<'_, '_> {
-    fn call<T>(&mut self, f: impl FnOnce(&Guest, &mut Store<State>) -> wasmtime::Result<T>) -> Result<T, HostError> {
+    fn call<T>(
+        &mut self,
+        f: impl FnOnce(&Guest, &mut Store<State>) -> wasmtime::Result<T>,
+    ) -> Result<T, HostError> {
         self.0.call(|b, s| f(b.styrene_core_framing(), s))
     }
 
@@ -60,9 +63,14 @@ impl Deframer {
 
     /// A deframer for an interface with this hardware MTU and access-code
     /// size in bytes (0 without one).
-    pub fn new(styrene: &mut Styrene<'_>, kind: FramingKind, hw_mtu: u32, ifac_size: u32) -> Result<Self, HostError> {
-        let deframer =
-            styrene.call(|b, s| b.styrene_core_framing().deframer().call_constructor(s, kind, hw_mtu, ifac_size))?;
+    pub fn new(
+        styrene: &mut Styrene<'_>,
+        kind: FramingKind,
+        hw_mtu: u32,
+        ifac_size: u32,
+    ) -> Result<Self, HostError> {
+        let deframer = styrene
+            .call(|b, s| b.styrene_core_framing().deframer().call_constructor(s, kind, hw_mtu, ifac_size))?;
         Ok(Self(styrene.adopt(deframer, "deframer")))
     }
 
@@ -108,9 +116,10 @@ impl Ifac {
         passphrase: Option<&str>,
         size: u32,
     ) -> Result<Self, Error> {
-        let ifac = flatten(
-            styrene.call(|b, s| b.styrene_core_framing().ifac().call_create(s, network_name, passphrase, size)),
-        )?;
+        let ifac =
+            flatten(styrene.call(|b, s| {
+                b.styrene_core_framing().ifac().call_create(s, network_name, passphrase, size)
+            }))?;
         Ok(Self(styrene.adopt(ifac, "ifac")))
     }
 

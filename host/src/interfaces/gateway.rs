@@ -30,7 +30,8 @@ impl Bridge {
     /// A bridge remembering up to twice `remembered` packet hashes for
     /// duplicate suppression.
     pub fn new(styrene: &mut Styrene<'_>, remembered: u32) -> Result<Self, HostError> {
-        let bridge = styrene.call(|b, s| b.styrene_core_gateway().bridge().call_constructor(s, remembered))?;
+        let bridge =
+            styrene.call(|b, s| b.styrene_core_gateway().bridge().call_constructor(s, remembered))?;
         Ok(Self(styrene.adopt(bridge, "bridge")))
     }
 

@@ -10,8 +10,8 @@ use wasmtime::Store;
 use wasmtime::component::ResourceAny;
 
 pub use crate::bindings::exports::styrene::core::nodes::{
-    AnnounceInfo, DeviceType, DeviceTypeInfo, ErrorCode, HeardAnnounce, IdentityLookup, KnownAspect, MeshDevice,
-    NodeStatus, PathEntry, SaveOutcome,
+    AnnounceInfo, DeviceType, DeviceTypeInfo, ErrorCode, HeardAnnounce, IdentityLookup, KnownAspect,
+    MeshDevice, NodeStatus, PathEntry, SaveOutcome,
 };
 
 error_codes!(WitError => ErrorCode {
@@ -38,7 +38,10 @@ impl<'r> Styrene<'r> {
 }
 
 impl Nodes<'_, '_> {
-    fn call<T>(&mut self, f: impl FnOnce(&Guest, &mut Store<State>) -> wasmtime::Result<T>) -> Result<T, HostError> {
+    fn call<T>(
+        &mut self,
+        f: impl FnOnce(&Guest, &mut Store<State>) -> wasmtime::Result<T>,
+    ) -> Result<T, HostError> {
         self.0.call(|b, s| f(b.styrene_core_nodes(), s))
     }
 
@@ -80,7 +83,14 @@ impl Nodes<'_, '_> {
         aspect_hint: Option<DeviceType>,
     ) -> Result<MeshDevice, HostError> {
         self.call(|n, s| {
-            n.call_create_mesh_device(s, destination_hash, identity_hash, app_data, announce_count, aspect_hint)
+            n.call_create_mesh_device(
+                s,
+                destination_hash,
+                identity_hash,
+                app_data,
+                announce_count,
+                aspect_hint,
+            )
         })
     }
 
@@ -119,7 +129,11 @@ impl NodeStore {
     fn call<T>(
         &self,
         styrene: &mut Styrene<'_>,
-        f: impl FnOnce(&GuestNodeStore<'_>, &mut Store<State>, ResourceAny) -> wasmtime::Result<Result<T, WitError>>,
+        f: impl FnOnce(
+            &GuestNodeStore<'_>,
+            &mut Store<State>,
+            ResourceAny,
+        ) -> wasmtime::Result<Result<T, WitError>>,
     ) -> Result<T, Error> {
         flatten(styrene.call_on(&self.0, |b, s, r| f(&b.styrene_core_nodes().node_store(), s, r)))
     }
@@ -158,7 +172,11 @@ impl NodeStore {
 
     /// `record-announce`: what styrened's announce handler does with a heard
     /// announce; returns the device as stored.
-    pub fn record_announce(&self, styrene: &mut Styrene<'_>, heard: &HeardAnnounce) -> Result<MeshDevice, Error> {
+    pub fn record_announce(
+        &self,
+        styrene: &mut Styrene<'_>,
+        heard: &HeardAnnounce,
+    ) -> Result<MeshDevice, Error> {
         self.call(styrene, |n, s, r| n.call_record_announce(s, r, heard))
     }
 
@@ -264,7 +282,17 @@ impl NodeStore {
         expires: Option<i64>,
     ) -> Result<SaveOutcome, Error> {
         self.call(styrene, |n, s, r| {
-            n.call_save_path(s, r, destination_hash, next_hop, hops, interface_type, interface_name, bitrate, expires)
+            n.call_save_path(
+                s,
+                r,
+                destination_hash,
+                next_hop,
+                hops,
+                interface_type,
+                interface_name,
+                bitrate,
+                expires,
+            )
         })
     }
 
@@ -274,7 +302,11 @@ impl NodeStore {
     }
 
     /// `get-path`.
-    pub fn get_path(&self, styrene: &mut Styrene<'_>, destination_hash: &str) -> Result<Option<PathEntry>, Error> {
+    pub fn get_path(
+        &self,
+        styrene: &mut Styrene<'_>,
+        destination_hash: &str,
+    ) -> Result<Option<PathEntry>, Error> {
         self.call(styrene, |n, s, r| n.call_get_path(s, r, destination_hash))
     }
 

@@ -40,7 +40,10 @@ impl<'r> Styrene<'r> {
 }
 
 impl Pqc<'_, '_> {
-    fn call<T>(&mut self, f: impl FnOnce(&Guest, &mut Store<State>) -> wasmtime::Result<T>) -> Result<T, HostError> {
+    fn call<T>(
+        &mut self,
+        f: impl FnOnce(&Guest, &mut Store<State>) -> wasmtime::Result<T>,
+    ) -> Result<T, HostError> {
         self.0.call(|b, s| f(b.styrene_core_pqc(), s))
     }
 
@@ -65,7 +68,11 @@ impl Pqc<'_, '_> {
     }
 
     /// `x25519-derive-shared`; a small-order peer key is refused.
-    pub fn x25519_derive_shared(&mut self, private_key: &[u8], peer_public_key: &[u8]) -> Result<Vec<u8>, Error> {
+    pub fn x25519_derive_shared(
+        &mut self,
+        private_key: &[u8],
+        peer_public_key: &[u8],
+    ) -> Result<Vec<u8>, Error> {
         flatten(self.call(|p, s| p.call_x25519_derive_shared(s, private_key, peer_public_key)))
     }
 
@@ -80,7 +87,12 @@ impl Pqc<'_, '_> {
     }
 
     /// `aes-gcm-encrypt`: `nonce ‖ ciphertext ‖ tag`, the nonce random.
-    pub fn aes_gcm_encrypt(&mut self, key: &[u8], plaintext: &[u8], aad: Option<&[u8]>) -> Result<Vec<u8>, Error> {
+    pub fn aes_gcm_encrypt(
+        &mut self,
+        key: &[u8],
+        plaintext: &[u8],
+        aad: Option<&[u8]>,
+    ) -> Result<Vec<u8>, Error> {
         flatten(self.call(|p, s| p.call_aes_gcm_encrypt(s, key, plaintext, aad)))
     }
 
@@ -112,8 +124,8 @@ impl SessionService {
 
     /// A service that rekeys established sessions after `rekey_interval_hours`.
     pub fn new(styrene: &mut Styrene<'_>, rekey_interval_hours: u32) -> Result<Self, HostError> {
-        let service =
-            styrene.call(|b, s| b.styrene_core_pqc().session_service().call_constructor(s, rekey_interval_hours))?;
+        let service = styrene
+            .call(|b, s| b.styrene_core_pqc().session_service().call_constructor(s, rekey_interval_hours))?;
         Ok(Self(styrene.adopt(service, "session-service")))
     }
 

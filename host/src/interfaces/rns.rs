@@ -44,7 +44,10 @@ impl<'r> Styrene<'r> {
 }
 
 impl Rns<'_, '_> {
-    fn call<T>(&mut self, f: impl FnOnce(&Guest, &mut Store<State>) -> wasmtime::Result<T>) -> Result<T, HostError> {
+    fn call<T>(
+        &mut self,
+        f: impl FnOnce(&Guest, &mut Store<State>) -> wasmtime::Result<T>,
+    ) -> Result<T, HostError> {
         self.0.call(|b, s| f(b.styrene_core_rns(), s))
     }
 

@@ -23,7 +23,10 @@ impl<'r> Styrene<'r> {
 }
 
 impl Shortcuts<'_, '_> {
-    fn call<T>(&mut self, f: impl FnOnce(&Guest, &mut Store<State>) -> wasmtime::Result<T>) -> Result<T, HostError> {
+    fn call<T>(
+        &mut self,
+        f: impl FnOnce(&Guest, &mut Store<State>) -> wasmtime::Result<T>,
+    ) -> Result<T, HostError> {
         self.0.call(|b, s| f(b.styrene_core_shortcuts(), s))
     }
 
@@ -62,6 +65,8 @@ impl Shortcuts<'_, '_> {
 
     /// `get-nodes-packed`: the rows of a list query of `store` as one JSON text.
     pub fn get_nodes_packed(&mut self, store: &NodeStore, query: &NodeQuery) -> Result<String, nodes::Error> {
-        flatten(self.0.call_on(&store.0, |b, s, r| b.styrene_core_shortcuts().call_get_nodes_packed(s, r, query)))
+        flatten(
+            self.0.call_on(&store.0, |b, s, r| b.styrene_core_shortcuts().call_get_nodes_packed(s, r, query)),
+        )
     }
 }

@@ -39,7 +39,10 @@ impl<'r> Styrene<'r> {
 }
 
 impl Wire<'_, '_> {
-    fn plain<T>(&mut self, f: impl FnOnce(&Guest, &mut Store<State>) -> wasmtime::Result<T>) -> Result<T, HostError> {
+    fn plain<T>(
+        &mut self,
+        f: impl FnOnce(&Guest, &mut Store<State>) -> wasmtime::Result<T>,
+    ) -> Result<T, HostError> {
         self.0.call(|b, s| f(b.styrene_core_wire(), s))
     }
 
@@ -350,11 +353,17 @@ impl Wire<'_, '_> {
         checksum_sha256: Option<&str>,
         request_id: Option<&[u8]>,
     ) -> Result<Envelope, Error> {
-        self.fallible(|w, s| w.call_create_file_offer(s, filename, size, mime_type, checksum_sha256, request_id))
+        self.fallible(|w, s| {
+            w.call_create_file_offer(s, filename, size, mime_type, checksum_sha256, request_id)
+        })
     }
 
     /// `create-file-accept`.
-    pub fn create_file_accept(&mut self, max_size: i64, request_id: Option<&[u8]>) -> Result<Envelope, Error> {
+    pub fn create_file_accept(
+        &mut self,
+        max_size: i64,
+        request_id: Option<&[u8]>,
+    ) -> Result<Envelope, Error> {
         self.fallible(|w, s| w.call_create_file_accept(s, max_size, request_id))
     }
 }
