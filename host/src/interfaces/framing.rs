@@ -21,7 +21,7 @@ error_codes!(WitError => ErrorCode {
     Invalid => "invalid",
 });
 
-/// What a `framing` call can fail with: a [`ComponentError`], or the instance's [`HostError`].
+/// What a `framing` call can fail with: a [`ComponentError`](crate::ComponentError), or the instance's [`HostError`].
 pub type Error = crate::Error<ErrorCode>;
 
 /// The functions of `framing`.

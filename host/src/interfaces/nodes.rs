@@ -23,7 +23,7 @@ error_codes!(WitError => ErrorCode {
     Busy => "busy",
 });
 
-/// What a `nodes` call can fail with: the store's [`ComponentError`], or the
+/// What a `nodes` call can fail with: the store's [`ComponentError`](crate::ComponentError), or the
 /// instance's [`HostError`].
 pub type Error = crate::Error<ErrorCode>;
 

@@ -26,7 +26,7 @@ error_codes!(WitError => ErrorCode {
     NotHandshake => "not-handshake",
 });
 
-/// What a `pqc` call can fail with: a [`ComponentError`], or the instance's [`HostError`].
+/// What a `pqc` call can fail with: a [`ComponentError`](crate::ComponentError), or the instance's [`HostError`].
 pub type Error = crate::Error<ErrorCode>;
 
 /// The primitives of `pqc`.

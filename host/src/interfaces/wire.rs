@@ -11,7 +11,7 @@ pub use crate::bindings::exports::styrene::core::wire::{
     Envelope, ErrorCode, ExtValue, MessageType, TerminalRequest, Timestamp, ValueNode,
 };
 
-/// What a `wire` call can fail with: a [`ComponentError`] whose code maps to
+/// What a `wire` call can fail with: a [`ComponentError`](crate::ComponentError) whose code maps to
 /// one styrened exception class, or the instance's [`HostError`].
 pub type Error = crate::Error<ErrorCode>;
 
