@@ -89,7 +89,10 @@ impl<'r> Styrene<'r> {
     /// Releases the resources whose handles were dropped (their destructors
     /// run in the component, under the deadline like any call).
     pub(crate) fn release_dropped(&mut self) -> Result<(), HostError> {
-        if !self.dropped.pending.swap(false, Ordering::Acquire) {
+        // a load first: most calls find nothing to release and write nothing
+        if !self.dropped.pending.load(Ordering::Acquire)
+            || !self.dropped.pending.swap(false, Ordering::Acquire)
+        {
             return Ok(());
         }
         let handles =
