@@ -41,7 +41,8 @@ MESSAGES_V1 = [
     "CREATE INDEX ix_messages_status ON messages (status)",
     "CREATE INDEX ix_messages_timestamp ON messages (timestamp)",
     "INSERT INTO messages (source_hash, destination_hash, timestamp, content, fields, protocol_id, status, "
-    f"delivery_attempts) VALUES ('{PEER}', '{LOCAL}', 1700000000.5, 'old hello', '{{}}', 'chat', 'received', 0)",
+    f"delivery_attempts) VALUES ('{PEER}', '{LOCAL}', 1700000000.5, 'old hello', '{{}}', 'chat', "
+    "'received', 0)",
 ]
 CONTACTS_PEER_HASH = [
     "CREATE TABLE contacts (peer_hash TEXT PRIMARY KEY, alias VARCHAR(100) NOT NULL, notes VARCHAR(500), "
@@ -56,7 +57,8 @@ CONTACTS_PEER_HASH_BLOCKED = [
 ]
 CONTACTS_HALF_MIGRATED = [
     "CREATE TABLE contacts (identity_hash TEXT, peer_hash TEXT, alias VARCHAR(100) NOT NULL, "
-    "notes VARCHAR(500), blocked BOOLEAN, blocked_at REAL, created_at REAL NOT NULL, updated_at REAL NOT NULL)",
+    "notes VARCHAR(500), blocked BOOLEAN, blocked_at REAL, created_at REAL NOT NULL, "
+    "updated_at REAL NOT NULL)",
     f"INSERT INTO contacts VALUES ('{'cc' * 16}', '{PEER}', 'charlie', NULL, NULL, NULL, 1.0, 2.0)",
 ]
 CONTACTS_NEITHER = [
@@ -92,9 +94,11 @@ from styrened.models.messages import init_db
 def dump(path):
     conn = sqlite3.connect(path)
     # sorted: create_all makes a table's indexes in an order that varies from process to process
-    master = sorted(list(r) for r in conn.execute("SELECT type, name, tbl_name, COALESCE(sql, '') FROM sqlite_master"))
+    everything = "SELECT type, name, tbl_name, COALESCE(sql, '') FROM sqlite_master"
+    master = sorted(list(r) for r in conn.execute(everything))
     tables = {}
-    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'messages_fts%'"):
+    plain = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'messages_fts%'"
+    for (name,) in conn.execute(plain):
         columns = [list(r) for r in conn.execute(f"PRAGMA table_info({name})")]
         rows = [list(r) for r in conn.execute(f"SELECT * FROM {name} ORDER BY rowid")]
         tables[name] = {"columns": columns, "rows": rows}
@@ -136,7 +140,9 @@ def main() -> None:
     text = (json.dumps(vectors, indent=1) + "\n").encode()
     with OUT.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as gz:
         gz.write(text)
-    print(f"wrote {OUT} ({OUT.stat().st_size} bytes, {len(cases)} cases) from styrened {styrened.__version__}")
+    print(
+        f"wrote {OUT} ({OUT.stat().st_size} bytes, {len(cases)} cases) from styrened {styrened.__version__}"
+    )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ mod alloc;
 mod file_locks;
 mod framing;
 mod gateway;
+mod messages;
 mod nodes;
 mod pqc;
 mod rns;
