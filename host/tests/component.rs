@@ -412,3 +412,45 @@ fn announce_parsing_through_the_component() {
     assert!((now - device.last_announce).abs() <= 2, "stamped by the host's wall clock");
     assert_eq!(device.name, "R");
 }
+
+#[test]
+fn a_conversation_through_the_component() {
+    use styrene_host::messages::{ConversationService, Draft};
+    let (local, peer) = ("aa".repeat(16), "bb".repeat(16));
+    let mut styrene = Styrene::new(runtime()).unwrap();
+    let service = ConversationService::open_image(&mut styrene, &[], &local).unwrap();
+    let draft = Draft {
+        peer: peer.clone(),
+        content: "hello".into(),
+        timestamp: 1_764_000_000.0,
+        title: None,
+        fields: None,
+        lxmf_hash: Some(vec![7; 32]),
+        delivery_method: None,
+        delivery_attempts: 0,
+        signature_valid: Some(true),
+        transport_encrypted: None,
+        thread_id: None,
+        reply_to_hash: None,
+        has_attachment: false,
+        attachment_type: None,
+        attachment_name: None,
+        attachment_size: None,
+        attachment_mime: None,
+        attachment_path: None,
+    };
+    let id = service.save_incoming(&mut styrene, &draft).unwrap();
+    let conversations = service.list_conversations(&mut styrene).unwrap();
+    assert_eq!(conversations.len(), 1);
+    assert_eq!((conversations[0].peer_hash.as_str(), conversations[0].unread_count), (peer.as_str(), 1));
+    let messages = service.get_messages(&mut styrene, std::slice::from_ref(&peer), 50, None, None).unwrap();
+    assert_eq!((messages[0].id, messages[0].content.as_deref()), (id, Some("hello")));
+    assert_eq!(service.mark_read(&mut styrene, &[peer]).unwrap(), 1);
+    assert_eq!(service.total_unread(&mut styrene).unwrap(), 0);
+    // an image that is not a database is refused with the code and SQLite's words
+    let err =
+        ConversationService::open_image(&mut styrene, b"not a database, not at all", &local).unwrap_err();
+    assert_eq!(err.code(), Some(styrene_host::messages::ErrorCode::NotADatabase), "{err}");
+    assert!(err.to_string().starts_with("not-a-database: "), "{err}");
+    service.release(&mut styrene).unwrap();
+}

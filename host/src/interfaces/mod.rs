@@ -5,6 +5,7 @@
 pub mod framing;
 pub mod gateway;
 pub mod info;
+pub mod messages;
 pub mod nodes;
 pub mod pqc;
 pub mod rns;
