@@ -18,16 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import count_example
 from conversations_reference import ReferenceConversations
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 from sqlalchemy import create_engine
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session
-from styrened.models.messages import Message
-from styrened.models.messages import init_db as styrened_init_db
+from styrened.models.messages import Message, init_db as styrened_init_db
 
+from conftest import count_example
 from styrene_wasm._conversation_service import ConversationService
 
 LOCAL = "aa" * 16

@@ -9,7 +9,7 @@ component, styrened's own module is used.
 
 from __future__ import annotations
 
-from styrened.models.messages import (  # type: ignore[attr-defined]
+from styrened.models.messages import (
     Base,
     Message,
     MessageStatus,
