@@ -31,6 +31,10 @@ from ._wit import MESSAGES
 
 logger = logging.getLogger(__name__)
 
+# a message store keeps a 32 MiB page cache (styrene-store's CACHE_MIB) beside
+# what its calls need: its instance gets more memory than a stateless one
+MEMORY_LIMIT = 128 << 20
+
 
 @dataclass
 class ConversationInfo:
@@ -333,10 +337,10 @@ class _Service:
 
     def _start(self) -> None:
         if self.path is None:
-            self.instance = _loader.Instance(_loader.load())
+            self.instance = _loader.Instance(_loader.load(), memory_limit=MEMORY_LIMIT)
             opened = self.instance.func(MESSAGES, "[static]conversation-service.open-image")(b"", self.local)
         else:
-            self.instance = _loader.Instance(_loader.load(), directory=self.path.parent)
+            self.instance = _loader.Instance(_loader.load(), directory=self.path.parent, memory_limit=MEMORY_LIMIT)
             opened = self.instance.func(MESSAGES, "[static]conversation-service.open")(
                 self.path.name, self.local
             )

@@ -292,7 +292,7 @@ class _StderrFile:
 class Instance:
     """One sandboxed instance with its functions resolved for fast calls."""
 
-    def __init__(self, loaded: Loaded, directory: Path | None = None) -> None:
+    def __init__(self, loaded: Loaded, directory: Path | None = None, memory_limit: int = MEMORY_LIMIT) -> None:
         self._loaded = loaded
         self.store = Store(loaded.engine)
         # no arguments, no environment, no network, no stdin or stdout; at most one
@@ -308,7 +308,7 @@ class Instance:
         wasi.stderr_file = self._stderr.path
         self.store.set_wasi(wasi)
         self._stderr.opened()
-        self.store.set_limits(memory_size=MEMORY_LIMIT)
+        self.store.set_limits(memory_size=memory_limit)
         self.store.set_epoch_deadline(self.deadline_ticks)
         self.epoch = loaded.epoch
         self.deadline_set_at = loaded.epoch[0]

@@ -187,25 +187,23 @@ impl ConversationService {
     /// `get_conversation(peer)`: `None` when there is no chat message with the peer.
     pub fn get_conversation(&self, peer: &str) -> Result<Option<Conversation>, StoreError> {
         let conn = &self.store.conn;
+        let (ids, args) = self.conversation_ids(&[peer.to_owned()]);
         let (count, last_time, attachments) = conn
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "SELECT count(id), max(timestamp), sum(CASE WHEN has_attachment = 1 THEN 1 ELSE 0 END) \
-             FROM messages WHERE protocol_id = ?3 AND ((source_hash = ?1 AND destination_hash = ?2) \
-             OR (source_hash = ?2 AND destination_hash = ?1))",
-            )?
-            .query_row(params![self.local, peer, CHAT], |r| {
+                 FROM messages WHERE id IN ({ids})"
+            ))?
+            .query_row(params_from_iter(args.iter()), |r| {
                 Ok((r.get::<_, i64>(0)?, r.get::<_, Option<f64>>(1)?, r.get::<_, Option<i64>>(2)?))
             })?;
         if count == 0 {
             return Ok(None);
         }
         let last = conn
-            .prepare_cached(
-                "SELECT content, source_hash FROM messages WHERE protocol_id = ?3 AND \
-                 ((source_hash = ?1 AND destination_hash = ?2) OR (source_hash = ?2 AND destination_hash = ?1)) \
-                 ORDER BY timestamp DESC LIMIT 1",
-            )?
-            .query_row(params![self.local, peer, CHAT], |r| {
+            .prepare_cached(&format!(
+                "SELECT content, source_hash FROM messages WHERE id IN ({ids}) ORDER BY timestamp DESC, id LIMIT 1"
+            ))?
+            .query_row(params_from_iter(args.iter()), |r| {
                 Ok((r.get::<_, Option<String>>(0)?, r.get::<_, String>(1)?))
             })
             .optional()?;
@@ -235,9 +233,8 @@ impl ConversationService {
         before: Option<f64>,
         status: Option<&str>,
     ) -> Result<Vec<Message>, StoreError> {
-        let mut sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE protocol_id = ? AND ");
-        let mut args: Vec<Value> = vec![Value::from(CHAT.to_owned())];
-        self.peer_filter(&mut sql, &mut args, peers);
+        let (ids, mut args) = self.conversation_ids(peers);
+        let mut sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id IN ({ids})");
         if let Some(before) = before.filter(|b| b.is_finite() && *b >= 0.0) {
             sql.push_str(" AND timestamp < ?");
             args.push(before.into());
@@ -246,7 +243,8 @@ impl ConversationService {
             sql.push_str(" AND status = ?");
             args.push(status.to_owned().into());
         }
-        sql.push_str(" ORDER BY timestamp DESC LIMIT ?");
+        // ties in timestamp come in id order, as styrened's scan and sort leave them
+        sql.push_str(" ORDER BY timestamp DESC, id LIMIT ?");
         args.push(limit.into());
         let mut messages = self.query_messages(&sql, args)?;
         messages.reverse();
@@ -492,9 +490,8 @@ impl ConversationService {
     /// messages with any of `peers`; how many. (Their attachments are the
     /// attachment store's to delete.)
     pub fn delete_conversation(&mut self, peers: &[String]) -> Result<u64, StoreError> {
-        let mut sql = String::from("DELETE FROM messages WHERE protocol_id = ? AND ");
-        let mut args: Vec<Value> = vec![Value::from(CHAT.to_owned())];
-        self.peer_filter(&mut sql, &mut args, peers);
+        let (ids, args) = self.conversation_ids(peers);
+        let sql = format!("DELETE FROM messages WHERE id IN ({ids})");
         let count = self.store.conn.prepare_cached(&sql)?.execute(params_from_iter(args))?;
         for peer in peers {
             self.unread.remove(peer);
@@ -577,26 +574,22 @@ impl ConversationService {
         Ok(self.store.conn.execute(&sql, params_from_iter(lxmf_hashes))? as u64)
     }
 
-    /// The messages between us and any of `peers`: an exact match for one
-    /// hash, `IN` for several (styrened's two shapes of the same filter).
-    fn peer_filter(&self, sql: &mut String, args: &mut Vec<Value>, peers: &[String]) {
-        if let [peer] = peers {
-            sql.push_str(
-                "((source_hash = ? AND destination_hash = ?) OR (source_hash = ? AND destination_hash = ?))",
-            );
-            args.extend(
-                [self.local.clone(), peer.clone(), peer.clone(), self.local.clone()].map(Value::from),
-            );
-        } else {
-            let list = vec!["?"; peers.len()].join(", ");
-            sql.push_str(&format!(
-                "((source_hash = ? AND destination_hash IN ({list})) OR (source_hash IN ({list}) AND destination_hash = ?))"
-            ));
-            args.push(self.local.clone().into());
-            args.extend(peers.iter().map(|p| Value::from(p.clone())));
-            args.extend(peers.iter().map(|p| Value::from(p.clone())));
-            args.push(self.local.clone().into());
-        }
+    /// The ids of the chat messages between us and any of `peers`, as a
+    /// subquery and its arguments. styrened's filter is one `OR` of the two
+    /// directions, which SQLite answers by scanning every chat message; the
+    /// union of the two directions finds the same rows in
+    /// `ix_messages_chat_conv` instead.
+    fn conversation_ids(&self, peers: &[String]) -> (String, Vec<Value>) {
+        let list = vec!["?"; peers.len()].join(", ");
+        let sql = format!(
+            "SELECT id FROM messages WHERE protocol_id = 'chat' AND source_hash = ? AND destination_hash IN ({list}) \
+             UNION SELECT id FROM messages WHERE protocol_id = 'chat' AND source_hash IN ({list}) AND destination_hash = ?"
+        );
+        let mut args: Vec<Value> = vec![self.local.clone().into()];
+        args.extend(peers.iter().map(|p| Value::from(p.clone())));
+        args.extend(peers.iter().map(|p| Value::from(p.clone())));
+        args.push(self.local.clone().into());
+        (sql, args)
     }
 
     fn query_messages(&self, sql: &str, args: Vec<Value>) -> Result<Vec<Message>, StoreError> {

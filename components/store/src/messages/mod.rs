@@ -53,6 +53,10 @@ pub(crate) const MESSAGE_COLUMNS: &str = "id, source_hash, destination_hash, tim
      read_by_recipient, read_by_recipient_at, read_receipt_sent, has_attachment, attachment_type, attachment_name, \
      attachment_size, attachment_mime, attachment_data, attachment_path, thread_id, reply_to_hash";
 
+/// The message store's page cache, in MiB. A host gives a message store's
+/// instance this much memory on top of what its calls need.
+pub const CACHE_MIB: usize = 32;
+
 /// `messages.db` on one connection, its schema brought to styrened 0.18.0's.
 pub struct MessageStore {
     pub(crate) conn: Connection,
@@ -92,6 +96,10 @@ impl MessageStore {
     fn prepare(conn: Connection) -> Result<Self, StoreError> {
         database::check_sound(&conn)?;
         check_shape(&conn)?;
+        // An inbox is read over and over (conversations, pages, searches): a
+        // page cache of CACHE_MIB keeps the pages of a busy inbox from being
+        // read again while nobody else writes.
+        conn.execute_batch(&format!("PRAGMA cache_size = -{}", CACHE_MIB * 1024))?;
         // One transaction for every step, so that a crash leaves the file as
         // it was or fully migrated (styrened commits step by step); it only
         // takes the write lock if a step has something to change.
