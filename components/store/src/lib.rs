@@ -1,6 +1,7 @@
 //! styrened 0.18.0's node store (`styrened.services.node_store`) on SQLite,
 //! with its exact effective schema, so a `nodes.db` moves between styrened and
-//! this store in both directions.
+//! this store in both directions. [`attachments`] is styrened's attachment
+//! store, the other store styrened keeps on disk.
 //!
 //! Unlike styrened, which opens a connection and re-runs its schema setup on
 //! every call, a `NodeStore` keeps one connection. It shares the file as every
@@ -9,6 +10,7 @@
 //! first: something that is not SQLite, a damaged database, or a `nodes`
 //! table of another shape is an error, and the file is left untouched.
 
+pub mod attachments;
 mod schema;
 mod store;
 mod vfs;
