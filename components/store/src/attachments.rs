@@ -101,7 +101,9 @@ pub enum AttachmentError {
 impl fmt::Display for AttachmentError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            AttachmentError::TooLarge { size, max } => write!(f, "Attachment size {size} exceeds maximum {max}"),
+            AttachmentError::TooLarge { size, max } => {
+                write!(f, "Attachment size {size} exceeds maximum {max}")
+            }
             AttachmentError::Escapes(path) => write!(f, "Path escapes attachment store: {}", path.display()),
             AttachmentError::Io { path, message, .. } => write!(f, "{message}: {}", path.display()),
         }
@@ -139,7 +141,9 @@ struct Listed {
 fn float_seconds(t: SystemTime) -> f64 {
     match t.duration_since(UNIX_EPOCH) {
         Ok(d) => d.as_secs() as f64 + f64::from(d.subsec_nanos()) * 1e-9,
-        Err(before) => -(before.duration().as_secs() as f64 + f64::from(before.duration().subsec_nanos()) * 1e-9),
+        Err(before) => {
+            -(before.duration().as_secs() as f64 + f64::from(before.duration().subsec_nanos()) * 1e-9)
+        }
     }
 }
 
@@ -156,11 +160,24 @@ pub struct AttachmentStore {
 
 impl AttachmentStore {
     /// Opens a store on `base`, creating the directory (and its parents).
-    pub fn open(base: impl Into<PathBuf>, max_file_size: u64, storage_budget: u64) -> Result<Self, AttachmentError> {
+    pub fn open(
+        base: impl Into<PathBuf>,
+        max_file_size: u64,
+        storage_budget: u64,
+    ) -> Result<Self, AttachmentError> {
         let base = base.into();
-        fs::create_dir_all(&base).map_err(io_error(&base))?;
-        // wasi has no canonical paths: there the base stays as given
-        let root = fs::canonicalize(&base).unwrap_or_else(|_| base.clone());
+        // asked first: a read-only grant refuses even a `mkdir` of what exists
+        if !base.is_dir() {
+            fs::create_dir_all(&base).map_err(io_error(&base))?;
+        }
+        // Under WASI, paths are names inside preopened directories, and
+        // wasi-libc's canonical form of one (`/` for `.`) would make every
+        // absolute path look like one under the base: there it stays as given.
+        let root = if cfg!(target_os = "wasi") {
+            base.clone()
+        } else {
+            fs::canonicalize(&base).unwrap_or_else(|_| base.clone())
+        };
         Ok(AttachmentStore { base, root, max_file_size, storage_budget })
     }
 
@@ -240,7 +257,13 @@ impl AttachmentStore {
     /// Saves `data` as `<base>/<peer_hash[:16]>/<message_id>_<sanitised name>`,
     /// written to `<target>.tmp` and renamed into place; returns that path.
     /// A legacy 8-character peer directory is renamed to the 16-character one first.
-    pub fn save(&self, peer_hash: &str, message_id: i64, filename: &str, data: &[u8]) -> Result<PathBuf, AttachmentError> {
+    pub fn save(
+        &self,
+        peer_hash: &str,
+        message_id: i64,
+        filename: &str,
+        data: &[u8],
+    ) -> Result<PathBuf, AttachmentError> {
         let size = data.len() as u64;
         if size > self.max_file_size {
             return Err(AttachmentError::TooLarge { size, max: self.max_file_size });
@@ -273,7 +296,11 @@ impl AttachmentStore {
     /// Renames a `0_<name>` file to `<message_id>_<name>` once the message has
     /// its id; returns the new path, or `None` when the name does not start
     /// with `0_` or the file is gone (styrened then returns the old path).
-    pub fn rename_for_message(&self, path: &Path, message_id: i64) -> Result<Option<PathBuf>, AttachmentError> {
+    pub fn rename_for_message(
+        &self,
+        path: &Path,
+        message_id: i64,
+    ) -> Result<Option<PathBuf>, AttachmentError> {
         let Some(rest) = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_prefix("0_")) else {
             return Ok(None);
         };
@@ -352,7 +379,9 @@ impl AttachmentStore {
         let mut files: Vec<Listed> = self
             .files()
             .into_iter()
-            .filter(|f| !f.path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(TEMP_SUFFIX)))
+            .filter(|f| {
+                !f.path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(TEMP_SUFFIX))
+            })
             .collect();
         files.sort_by(|a, b| a.mtime.total_cmp(&b.mtime)); // stable: ties keep listing order
         let mut freed = 0;

@@ -33,7 +33,8 @@ struct Scene {
 
 impl Scene {
     fn new(index: usize) -> Scene {
-        let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("attachments-{}-{index}", std::process::id()));
+        let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("attachments-{}-{index}", std::process::id()));
         let _ = fs::remove_dir_all(&tmp);
         fs::create_dir_all(tmp.join("outside")).unwrap();
         fs::write(tmp.join("outside/secret.txt"), b"secret data").unwrap();
@@ -83,7 +84,8 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn data_of(spec: &Value) -> Vec<u8> {
-    let unhex = |s: &str| (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect();
+    let unhex =
+        |s: &str| (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect();
     match spec {
         Value::String(s) => unhex(s),
         fill => unhex(fill["fill"].as_str().unwrap()).repeat(fill["len"].as_u64().unwrap() as usize),
@@ -121,7 +123,9 @@ fn run(scene: &Scene, store: &AttachmentStore, step: &[Value]) -> Option<Result<
         op => {
             let id = |i: usize| step[i].as_i64().unwrap();
             return Some(match op {
-                "save" => store.save(s(1), id(2), s(3), &data_of(&step[4])).map(|p| json!(scene.relative(&p))),
+                "save" => {
+                    store.save(s(1), id(2), s(3), &data_of(&step[4])).map(|p| json!(scene.relative(&p)))
+                }
                 "load" => store.load(&scene.expand(s(1))).map(|d| json!(hex(&d))),
                 "delete" => store.delete(&scene.expand(s(1))).map(|d| json!(d)),
                 "rename_for_message" => store
