@@ -3,10 +3,11 @@ import { Runtime } from "./component.js";
 import { decodePanel } from "./panels/decode.js";
 import { announcePanel } from "./panels/announce.js";
 import { storePanel } from "./panels/store.js";
+import { messagesPanel } from "./panels/messages.js";
 import { pqcPanel } from "./panels/pqc.js";
 import { aboutPanel } from "./panels/about.js";
 
-const PANELS = ["decode", "announce", "store", "pqc", "about"];
+const PANELS = ["decode", "announce", "store", "messages", "pqc", "about"];
 
 function selectPanel() {
   const wanted = location.hash.slice(1);
@@ -39,6 +40,7 @@ async function main() {
   decodePanel(document.getElementById("decode"), api, context);
   announcePanel(document.getElementById("announce"), api, context);
   storePanel(document.getElementById("store"), api, context);
+  messagesPanel(document.getElementById("messages"), api);
   pqcPanel(document.getElementById("pqc"), api, context);
   aboutPanel(document.getElementById("about"), api);
   banner.hidden = true;

@@ -22,6 +22,8 @@ const announce = readJson("announce.json");
 const stored = readJson("nodes.json");
 const nodesDb = readFileSync(join(fixtures, "nodes.db"));
 const captures = readJson("captures.json");
+const conversations = readJson("messages.json");
+const messagesDb = readFileSync(join(fixtures, "messages.db"));
 const captureFile = (capture) => ({ name: capture.file, mimeType: "application/octet-stream", buffer: readFileSync(join(fixtures, capture.file)) });
 
 let server;
@@ -336,6 +338,107 @@ test("node store: a file that is not SQLite is refused with not-a-database; the 
   await page.fill("#store-query", stored.probe.destination_hash);
   await page.click('#store-search button[type="submit"]');
   assert.equal(await text(page, '#store-inspect [data-field="name"]'), stored.probe.name);
+  await done();
+});
+
+/** The Messages panel with styrened's messages.db open for its local destination. */
+async function openMessages() {
+  const opened = await open("messages");
+  const { page } = opened;
+  // the database first: the page asks for the local destination before it opens it
+  await page.setInputFiles("#messages-file", { name: "messages.db", mimeType: "application/octet-stream", buffer: messagesDb });
+  assert.match(await text(page, '#messages-status [data-error-case="need-local-hash"]'), /32 hex digits/);
+  // as RNS prints it, in capitals: the page takes it
+  await page.fill("#messages-local", `<${conversations.local.toUpperCase()}>`);
+  await page.click('#messages-open button[type="submit"]');
+  await page.locator('#messages-status [data-error-case="opened"]').waitFor();
+  return opened;
+}
+
+/** The ids of the messages listed in `selector`. */
+const listedIds = (page, selector) => page.locator(`${selector} li.message`).evaluateAll((items) => items.map((li) => Number(li.dataset.id)));
+
+test("messages: styrened's messages.db, its conversations with their counts, one shown oldest first, then older", async () => {
+  const { page, done } = await openMessages();
+  const want = conversations.conversations;
+  const total = want.reduce((sum, c) => sum + c.message_count, 0);
+  const unread = want.reduce((sum, c) => sum + c.unread_count, 0);
+  assert.match(
+    await text(page, "#messages-status"),
+    new RegExp(`^messages\\.db .* for ${conversations.local}: ${want.length} conversations, ${total} chat messages, ${unread} unread; integrity ok`),
+  );
+  const rows = page.locator("#messages-list tbody tr");
+  assert.deepEqual(await rows.evaluateAll((trs) => trs.map((tr) => tr.dataset.peer)), want.map((c) => c.peer_hash), "newest first, as styrened lists them");
+  for (const [i, c] of want.entries()) {
+    const cell = (field) => rows.nth(i).locator(`[data-field="${field}"]`).innerText();
+    assert.equal(await cell("message-count"), String(c.message_count), c.peer_hash);
+    assert.equal(await cell("unread-count"), String(c.unread_count), c.peer_hash);
+    assert.equal(await cell("attachment-count"), String(c.attachment_count), c.peer_hash);
+    assert.equal(await cell("preview"), `${c.last_message_outgoing ? "→ " : ""}${c.last_message_preview}`, c.peer_hash);
+  }
+  assert.ok(want.some((c) => c.attachment_count > 0) && new Set(want.map((c) => c.unread_count)).size > 1, "the counts tell the conversations apart");
+
+  // the ridge relay: the newest 50, oldest first, then the 10 before them
+  await page.click(`#messages-list tr[data-peer="${conversations.peers.ridge}"]`);
+  await page.locator("#messages-thread li.message").first().waitFor();
+  assert.deepEqual(await listedIds(page, "#messages-thread"), conversations.ridge_newest.map((m) => m.id));
+  assert.equal(await text(page, "#messages-thread li.message .content"), conversations.ridge_newest[0].content);
+  assert.equal(await text(page, '#messages-thread [data-field="shown"]'), "50 of 60 messages, oldest first");
+  await page.click("#messages-older");
+  await page.waitForFunction(() => document.querySelectorAll("#messages-thread li.message").length === 60);
+  assert.deepEqual(await listedIds(page, "#messages-thread"), [...conversations.ridge_older, ...conversations.ridge_newest].map((m) => m.id));
+  assert.equal(await page.locator("#messages-older").count(), 0, "nothing older is left");
+
+  // base camp: a title, an attachment, unicode
+  await page.click(`#messages-list tr[data-peer="${conversations.peers.camp}"]`);
+  await page.waitForFunction((peer) => document.querySelector("#messages-thread section")?.dataset.peer === peer, conversations.peers.camp);
+  assert.equal(await text(page, '#messages-thread [data-field="title"]'), "Supplies");
+  assert.equal(await text(page, '#messages-thread [data-field="attachment"]'), "attachment: image, ridge.jpg, 47.1 KiB, image/jpeg");
+  assert.ok((await page.locator("#messages-thread .content").allInnerTexts()).includes("Grüße aus Zürich 🏔️ — 山の上から"));
+  await page.screenshot({ path: join(shots, "messages.png"), fullPage: true });
+
+  // the export opens again, with the same conversations
+  const [db] = await Promise.all([page.waitForEvent("download"), page.click("#messages-export")]);
+  const image = readFileSync(await db.path());
+  assert.equal(image.subarray(0, 16).toString("latin1"), "SQLite format 3\0");
+  await page.setInputFiles("#messages-file", { name: "exported.db", mimeType: "application/octet-stream", buffer: image });
+  await page.waitForFunction(() => document.querySelector("#messages-status")?.innerText.startsWith("exported.db"));
+  assert.match(await text(page, "#messages-status"), new RegExp(`: ${want.length} conversations, ${total} chat messages, ${unread} unread`));
+  await done();
+});
+
+test("messages: FTS5 search finds a word, a prefix and a phrase as styrened does; a bad query is a notice", async () => {
+  const { page, done } = await openMessages();
+  for (const [kind, query] of Object.entries(conversations.queries)) {
+    await page.fill("#messages-query", query);
+    await page.click('#messages-search button[type="submit"]');
+    const found = conversations.found[kind];
+    await page.waitForFunction(
+      (n) => document.querySelector('#messages-results [data-error-case="found"]')?.innerText.startsWith(`${n} chat messages match`) &&
+        document.querySelectorAll("#messages-results li.message").length === n,
+      found.length,
+    );
+    assert.deepEqual(await listedIds(page, "#messages-results"), found, `${kind}: ${query}`);
+  }
+  const bad = conversations.bad_query;
+  await page.fill("#messages-query", bad.query);
+  await page.click('#messages-search button[type="submit"]');
+  assert.equal(await text(page, '#messages-results [data-error-case="invalid-query"]'), `not a valid FTS5 query: ${bad.error}`);
+  // the page goes on searching
+  await page.fill("#messages-query", conversations.queries.phrase);
+  await page.click('#messages-search button[type="submit"]');
+  await page.locator('#messages-results [data-error-case="found"]').waitFor();
+  assert.deepEqual(await listedIds(page, "#messages-results"), conversations.found.phrase);
+  await done();
+});
+
+test("messages: a file that is not SQLite is refused with not-a-database; the open database stays", async () => {
+  const { page, done } = await openMessages();
+  await page.setInputFiles("#messages-file", { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("field notes, not a database\n".repeat(20)) });
+  const refused = page.locator('#messages-status [data-error-case="not-a-database"]');
+  assert.match(await refused.innerText(), /^notes\.txt: not-a-database: the image does not start with an SQLite header/);
+  await page.click(`#messages-list tr[data-peer="${conversations.peers.camp}"]`);
+  assert.equal(await text(page, '#messages-thread [data-field="title"]'), "Supplies");
   await done();
 });
 

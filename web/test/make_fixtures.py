@@ -17,6 +17,12 @@
   ``Identity.validate_announce`` says of each announce, and what styrened's
   announce handler would make of it (its aspect detection, then
   ``parse_announce_data``).
+* ``messages.db``: a conversation store made by styrened's ``init_db`` and
+  filled with ``Message`` rows through an SQLAlchemy session: chat both ways
+  with two peers (a title, an attachment, unicode), and a message of another
+  protocol. ``messages.json`` says what styrened's path for conversations
+  (``python-host/tests/conversations_reference.py``, the repository's queries
+  on the 0.18.0 models) answers for it, and SQLite's words for a bad query.
 
 Usage: ``python make_fixtures.py OUT_DIR`` (run with the venv's Python).
 """
@@ -24,21 +30,26 @@ Usage: ``python make_fixtures.py OUT_DIR`` (run with the venv's Python).
 from __future__ import annotations
 
 import gzip
+import hashlib
 import importlib.util
 import json
 import random
+import sqlite3
 import sys
 import tempfile
 from pathlib import Path
 
 import RNS
 from RNS.Interfaces.TCPInterface import HDLC, KISS
+from sqlalchemy.orm import Session
 from styrened.models.mesh_device import create_mesh_device, parse_announce_data
+from styrened.models.messages import Message, init_db
 from styrened.models.styrene_wire import StyreneEnvelope, decode_payload
 from styrened.services.node_store import NodeStore
 from styrened.services.reticulum import KNOWN_ASPECTS
 
-VECTORS = Path(__file__).resolve().parents[2] / "tests" / "vectors"
+REPO = Path(__file__).resolve().parents[2]
+VECTORS = REPO / "tests" / "vectors"
 
 
 def load(name: str) -> dict:
@@ -121,13 +132,129 @@ def node_store(out: Path) -> dict:
     }
 
 
+def import_path(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def lxmf_hash(name: str) -> str:
+    """A destination hash as styrened stores it: 32 lowercase hex digits."""
+    return hashlib.sha256(name.encode()).hexdigest()[:32]
+
+
+MESSAGE_QUERIES = {"word": "antenna", "prefix": "antenna*", "phrase": '"solar panel"'}
+BAD_QUERY = "solar AND OR panel"
+
+
+def message_store(out: Path) -> dict:
+    """A messages.db as styrened writes it, and styrened's answers on it."""
+    db = out / "messages.db"
+    db.unlink(missing_ok=True)
+    local, ridge, camp = lxmf_hash("local"), lxmf_hash("ridge relay"), lxmf_hash("base camp")
+    start = 1764000000.0
+    rows = []
+    # 60 with the ridge relay, both ways: more than the page's first 50
+    for i in range(60):
+        incoming = i % 2 == 0
+        content = {
+            7: "The solar panel is charging the relay again",
+            33: "Antenna mast raised to 12 m",
+            58: "Antennas aligned, signal 9/10",
+        }.get(i, f"Check-in {i:02d} from the ridge")
+        rows.append(
+            Message(
+                source_hash=ridge if incoming else local,
+                destination_hash=local if incoming else ridge,
+                timestamp=start + 60 * i,
+                content=content,
+                protocol_id="chat",
+                # the last three from the relay are still unread
+                status=("received" if i >= 54 else "read") if incoming else "delivered",
+                signature_valid=True if incoming else None,
+            )
+        )
+    camp_rows = [
+        (True, "Need fuel and water, 20 L each", {"title": "Supplies"}),
+        (
+            False,
+            "Photo of the ridge attached",
+            {
+                "has_attachment": True,
+                "attachment_type": "image",
+                "attachment_name": "ridge.jpg",
+                "attachment_size": 48213,
+                "attachment_mime": "image/jpeg",
+                "attachment_path": "attachments/ridge.jpg",
+            },
+        ),
+        (True, "Grüße aus Zürich 🏔️ — 山の上から", {}),
+        (False, "Ĉu vi aŭdas min? The solar panels are dusty", {}),
+        (True, "Antenna check at the camp: ok", {}),
+    ]
+    for i, (incoming, content, extra) in enumerate(camp_rows):
+        rows.append(
+            Message(
+                source_hash=camp if incoming else local,
+                destination_hash=local if incoming else camp,
+                timestamp=start + 30 + 600 * i,
+                content=content,
+                protocol_id="chat",
+                # the first one has been read
+                status=("received" if i else "read") if incoming else "sent",
+                **extra,
+            )
+        )
+    # not a chat message: no conversation counts it, no search finds it
+    rows.append(
+        Message(
+            source_hash=ridge,
+            destination_hash=local,
+            timestamp=start + 7200,
+            content="antenna status report",
+            protocol_id="styrene",
+            status="received",
+        )
+    )
+    engine = init_db(str(db))
+    with Session(engine) as session:
+        session.add_all(rows)
+        session.commit()
+
+    reference = import_path("conversations_reference", REPO / "python-host/tests/conversations_reference.py")
+    service = reference.ReferenceConversations(engine, local)
+    newest = service.get_messages(ridge, 50)
+    older = service.get_messages(ridge, 50, before_timestamp=newest[0]["timestamp"])
+    found = {
+        kind: [m["id"] for m in service.search_messages(query)] for kind, query in MESSAGE_QUERIES.items()
+    }
+    assert all(found.values()) and found["phrase"] != found["prefix"], found
+    assert service.search_messages(BAD_QUERY) == [], "styrened answers a bad query with nothing"
+    engine.dispose()
+    with sqlite3.connect(db) as native:
+        try:
+            native.execute("SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?", (BAD_QUERY,))
+            raise AssertionError(f"{BAD_QUERY!r} should not parse")
+        except sqlite3.OperationalError as error:
+            bad_query_error = str(error)
+    return {
+        "local": local,
+        "peers": {"ridge": ridge, "camp": camp},
+        "conversations": service.list_conversations(),
+        "ridge_newest": [{"id": m["id"], "content": m["content"]} for m in newest],
+        "ridge_older": [{"id": m["id"], "content": m["content"]} for m in older],
+        "queries": MESSAGE_QUERIES,
+        "found": found,
+        "bad_query": {"query": BAD_QUERY, "error": bad_query_error},
+    }
+
+
 def start_rns(configdir: Path):
     """A Reticulum instance without interfaces (RNS's interfaces and announce
     validation need one), and generate_rns.py's ``read_loop``: a real
     ``TCPClientInterface`` fed recorded chunks."""
-    spec = importlib.util.spec_from_file_location("generate_rns", VECTORS / "generate_rns.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = import_path("generate_rns", VECTORS / "generate_rns.py")
     (configdir / "config").write_text(module.CONFIG)
     RNS.Reticulum(configdir=str(configdir), loglevel=RNS.LOG_CRITICAL)
     return module.read_loop
@@ -282,6 +409,7 @@ def main() -> None:
     (out / "envelopes.json").write_text(json.dumps(envelopes(), indent=1))
     (out / "announce.json").write_text(json.dumps(announce(), indent=1))
     (out / "nodes.json").write_text(json.dumps(node_store(out), indent=1))
+    (out / "messages.json").write_text(json.dumps(message_store(out), indent=1, ensure_ascii=False))
     with tempfile.TemporaryDirectory() as configdir:
         (out / "captures.json").write_text(json.dumps(captures(out, Path(configdir)), indent=1))
 

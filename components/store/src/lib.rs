@@ -1,23 +1,28 @@
-//! styrened 0.18.0's node store (`styrened.services.node_store`) on SQLite,
-//! with its exact effective schema, so a `nodes.db` moves between styrened and
-//! this store in both directions. [`attachments`] is styrened's attachment
-//! store, the other store styrened keeps on disk.
+//! styrened 0.18.0's databases on SQLite, each with its exact effective
+//! schema, so that a file moves between styrened and this crate in both
+//! directions: the node store (`styrened.services.node_store`, `nodes.db`) and,
+//! in [`messages`], the message store and conversation service
+//! (`styrened.models.messages`, the repository's `ConversationService`,
+//! `messages.db`). [`attachments`] is styrened's attachment store, the other
+//! store styrened keeps on disk (files, not SQLite).
 //!
 //! Unlike styrened, which opens a connection and re-runs its schema setup on
-//! every call, a `NodeStore` keeps one connection. It shares the file as every
+//! every call, a store keeps one connection. It shares the file as every
 //! SQLite program does (locks, a rollback journal, the busy timeout); inside
 //! the component the host takes the locks for it (`use_host_locks`). Opening checks the file
-//! first: something that is not SQLite, a damaged database, or a `nodes`
-//! table of another shape is an error, and the file is left untouched.
+//! first: something that is not SQLite, a damaged database, or a table of
+//! another program's shape is an error, and the file is left untouched.
 
 pub mod attachments;
+mod database;
+pub mod messages;
 mod schema;
 mod store;
 mod vfs;
 
+pub use database::{BUSY_TIMEOUT, StoreError};
 pub use store::{
-    BUSY_TIMEOUT, HeardAnnounce, IdentityLookup, NodeQuery, NodeStore, PathEntry, SaveOutcome, StoreError,
-    ambiguous_warning,
+    HeardAnnounce, IdentityLookup, NodeQuery, NodeStore, PathEntry, SaveOutcome, ambiguous_warning,
 };
 pub use vfs::{LockFailure, LockKind, LockableFile, OpenLockable, Snapshot, use_host_locks};
 

@@ -7,6 +7,7 @@ mod attachments;
 mod file_locks;
 mod framing;
 mod gateway;
+mod messages;
 mod nodes;
 mod pqc;
 mod rns;

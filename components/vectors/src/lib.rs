@@ -12,6 +12,7 @@ const NODES_GZ: &[u8] = include_bytes!("../../../tests/vectors/nodes.json.gz");
 const STORE_GZ: &[u8] = include_bytes!("../../../tests/vectors/store.json.gz");
 const PQC_GZ: &[u8] = include_bytes!("../../../tests/vectors/pqc.json.gz");
 const RNS_GZ: &[u8] = include_bytes!("../../../tests/vectors/rns.json.gz");
+const MESSAGES_GZ: &[u8] = include_bytes!("../../../tests/vectors/messages.json.gz");
 const ATTACHMENTS_GZ: &[u8] = include_bytes!("../../../tests/vectors/attachments.json.gz");
 
 fn parse(gz: &[u8]) -> Value {
@@ -42,6 +43,12 @@ pub fn store_vectors() -> &'static Value {
 pub fn pqc_vectors() -> &'static Value {
     static PQC: OnceLock<Value> = OnceLock::new();
     PQC.get_or_init(|| parse(PQC_GZ))
+}
+
+/// The parsed `messages.json.gz` (`tests/vectors/generate_messages.py`).
+pub fn messages_vectors() -> &'static Value {
+    static MESSAGES: OnceLock<Value> = OnceLock::new();
+    MESSAGES.get_or_init(|| parse(MESSAGES_GZ))
 }
 
 /// The parsed `rns.json.gz` (`tests/vectors/generate_rns.py`, from RNS 1.5.7).
