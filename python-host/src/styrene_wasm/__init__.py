@@ -36,7 +36,9 @@ def activate() -> bool:
     component. ``styrened.services.node_store`` gets the component's
     ``NodeStore``, ``get_node_store``, ``init_db`` and helpers;
     ``styrened.crypto.pqc_crypto`` the component's primitives, ML-KEM-768
-    included, so ``pqc_available()`` turns true without liboqs. Functions that
+    included, so ``pqc_available()`` turns true without liboqs;
+    ``styrened.services.attachment_store`` the component's ``AttachmentStore``,
+    ``_sanitize_filename`` and singleton functions. Functions that
     other styrened modules imported by name are rebound too. Call it early.
     Without the component this does nothing and returns False.
     """
@@ -45,6 +47,7 @@ def activate() -> bool:
         _activate_wire()
         _activate_mesh_device()
         _activate_node_store()
+        _activate_attachment_store()
         _activate_pqc()
         _activated = True
     return _activated
@@ -121,6 +124,17 @@ def _activate_node_store() -> None:
     _node_store._singleton_home = upstream
 
 
+def _activate_attachment_store() -> None:
+    from styrened.services import attachment_store as upstream
+
+    from . import _attachment_store
+
+    functions = ("_sanitize_filename", "AttachmentStore", "get_attachment_store", "set_attachment_store")
+    _rebind({n: (getattr(upstream, n), getattr(_attachment_store, n)) for n in functions})
+    upstream._attachment_store = None  # a singleton made before activation was styrened's own
+    _attachment_store._singleton_home = upstream
+
+
 def _activate_pqc() -> None:
     from styrened.crypto import pqc_crypto as upstream
 
@@ -172,6 +186,6 @@ def _lanes() -> dict[str, str]:
         module = importlib.import_module(f".{implementation}", __name__)
         bound = {getattr(v, "lane", None) for v in vars(module).values()} - {None}
         lanes[name] = "core module (stateless calls)" if bound == {"core"} else "component"
-    for name in ("node_store", "pqc_session"):
+    for name in ("node_store", "attachment_store", "pqc_session"):
         lanes[name] = "component (resources)"
     return lanes
