@@ -35,9 +35,16 @@ _ATTACHMENTS = "styrene:core/attachments@0.1.0"
 _ESCAPES_PREFIX = "Path escapes attachment store: "
 
 # `error-code` of wit/attachments.wit, by case index
-_TOO_LARGE, _ESCAPES, _NOT_FOUND, _IS_A_DIRECTORY, _NOT_A_DIRECTORY, _ALREADY_EXISTS, _PERMISSION_DENIED, _IO = (
-    range(8)
-)
+(
+    _TOO_LARGE,
+    _ESCAPES,
+    _NOT_FOUND,
+    _IS_A_DIRECTORY,
+    _NOT_A_DIRECTORY,
+    _ALREADY_EXISTS,
+    _PERMISSION_DENIED,
+    _IO,
+) = range(8)
 _OS_ERRORS: dict[int, tuple[type[OSError], int]] = {
     _NOT_FOUND: (FileNotFoundError, errno.ENOENT),
     _IS_A_DIRECTORY: (IsADirectoryError, errno.EISDIR),
@@ -90,7 +97,9 @@ class _Session:
             if self.handle is None:
                 self._start()
             try:
-                return self.instance.call_func(_ATTACHMENTS, f"[method]attachment-store.{method}", self.handle, *args)
+                return self.instance.call_func(
+                    _ATTACHMENTS, f"[method]attachment-store.{method}", self.handle, *args
+                )
             except _loader.WasmtimeError as trap:
                 stderr = bytes(self.instance.stderr)
                 self._discard()
