@@ -276,3 +276,12 @@ def test_activate_puts_the_component_in_styreneds_place(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(tmp_path / "attachments" / "abababababababab" / "1_x.txt")
+
+
+def test_an_attachment_of_the_default_maximum_size_round_trips(tmp_path):
+    data = os.urandom(ours.DEFAULT_MAX_FILE_SIZE)
+    store = ours.AttachmentStore(tmp_path)
+    path = store.save(PEER, 1, "big.bin", data)
+    assert path.read_bytes() == data and store.load(path) == data
+    with pytest.raises(ValueError, match=f"Attachment size {len(data) + 1} exceeds maximum {len(data)}"):
+        store.save(PEER, 2, "bigger.bin", data + b"x")

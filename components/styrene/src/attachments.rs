@@ -32,7 +32,7 @@ fn text(path: PathBuf) -> String {
 }
 
 /// The `attachment-store` resource.
-pub struct StoreResource(domain::AttachmentStore);
+pub struct StoreResource(pub(crate) domain::AttachmentStore);
 
 impl GuestAttachmentStore for StoreResource {
     fn open(base: String, max_file_size: u64, storage_budget: u64) -> Result<AttachmentStore, Error> {

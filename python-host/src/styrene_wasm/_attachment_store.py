@@ -32,6 +32,7 @@ PEER_DIR_PREFIX_LEN = 16
 _MAX_FILENAME_LEN = 200
 
 _ATTACHMENTS = "styrene:core/attachments@0.1.0"
+_SHORTCUTS = "styrene:core/shortcuts@0.1.0"
 _ESCAPES_PREFIX = "Path escapes attachment store: "
 
 # `error-code` of wit/attachments.wit, by case index
@@ -93,17 +94,22 @@ class _Session:
 
     def call(self, method: str, *args: Any) -> tuple[bool, Any]:
         """A method of the store: ``(True, value)`` or ``(False, (code, message))``."""
+        return self._run(_ATTACHMENTS, f"[method]attachment-store.{method}", args)
+
+    def shortcut(self, name: str, *args: Any) -> tuple[bool, Any]:
+        """A function of ``shortcuts`` on the store."""
+        return self._run(_SHORTCUTS, name, args)
+
+    def _run(self, interface: str, name: str, args: tuple) -> tuple[bool, Any]:
         with self.lock:
             if self.handle is None:
                 self._start()
             try:
-                return self.instance.call_func(
-                    _ATTACHMENTS, f"[method]attachment-store.{method}", self.handle, *args
-                )
+                return self.instance.call_func(interface, name, self.handle, *args)
             except _loader.WasmtimeError as trap:
                 stderr = bytes(self.instance.stderr)
                 self._discard()
-                raise _loader.trap_error(trap, f"attachment-store.{method}", stderr) from None
+                raise _loader.trap_error(trap, name, stderr) from None
 
     def _start(self) -> None:
         self.instance = _loader.Instance(_loader.load(), directory=self.base_dir)
@@ -189,8 +195,10 @@ class AttachmentStore:
     ) -> Path:
         """Save attachment data; returns ``base_dir / peer_hash[:16] / f"{message_id}_{name}"``."""
         peer_hash = _text(peer_hash, "peer_hash")
-        outcome = self._session.call(
-            "save", peer_hash, _message_id(message_id), _text(filename, "filename"), bytes(data)
+        # the data crosses as latin-1 text, in one copy (a list<u8> goes byte by byte)
+        text = bytes(data).decode("latin-1")
+        outcome = self._session.shortcut(
+            "save-attachment-latin1", peer_hash, _message_id(message_id), _text(filename, "filename"), text
         )
         saved = self._result(outcome, self._shown(peer_hash[:PEER_DIR_PREFIX_LEN]))
         return self._shown(saved)
@@ -203,7 +211,8 @@ class AttachmentStore:
 
     def load(self, path: str | Path) -> bytes:
         """The bytes of an attachment (relative paths under ``base_dir``)."""
-        return self._result(self._session.call("load", self._inside(path)), self._shown(path))
+        outcome = self._session.shortcut("load-attachment-latin1", self._inside(path))
+        return self._result(outcome, self._shown(path)).encode("latin-1")
 
     def delete(self, path: str | Path) -> bool:
         """Delete an attachment; False if it did not exist."""
