@@ -285,3 +285,13 @@ def test_an_attachment_of_the_default_maximum_size_round_trips(tmp_path):
     assert path.read_bytes() == data and store.load(path) == data
     with pytest.raises(ValueError, match=f"Attachment size {len(data) + 1} exceeds maximum {len(data)}"):
         store.save(PEER, 2, "bigger.bin", data + b"x")
+
+
+def test_a_file_past_the_instance_memory_is_a_typed_error_and_leaves_nothing(tmp_path):
+    from styrene_wasm import MemoryLimitExceeded
+
+    store = ours.AttachmentStore(tmp_path, max_file_size=1 << 30)
+    with pytest.raises(MemoryLimitExceeded):
+        store.save(PEER, 1, "huge.bin", os.urandom(24 << 20))
+    assert list(tmp_path.rglob("*")) == []
+    assert store.load(store.save(PEER, 2, "small.bin", b"s")) == b"s"
