@@ -204,6 +204,7 @@ lint:
     cargo clippy --target wasm32-wasip2 -p styrene --all-targets -- -D warnings
     {{python}} -m ruff check python-host scripts tests fuzz web/test
     {{python}} -m ruff format --check python-host scripts tests fuzz web/test
+    {{python}} -m mypy --config-file python-host/pyproject.toml python-host/src
     {{just_executable()}} doc
 
 # the crates' API docs (target/doc, then target/wasm32-wasip2/doc for the component); any rustdoc warning fails

@@ -95,8 +95,7 @@ def devices(module, base: int, aged: bool = False) -> list:
 def modules(which: str) -> tuple:
     """(mesh_device, node_store) of `component` (whichever styrene_wasm is on the path) or `styrened`."""
     if which == "component":
-        from styrene_wasm import _mesh_device as mesh_module
-        from styrene_wasm import _node_store as store_module
+        from styrene_wasm import _mesh_device as mesh_module, _node_store as store_module
     else:
         from styrened.models import mesh_device as mesh_module
         from styrened.services import node_store as store_module

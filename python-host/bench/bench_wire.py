@@ -18,12 +18,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from styrened.models import mesh_device as py_mesh
-from styrened.models import styrene_wire as py
+from styrened.models import mesh_device as py_mesh, styrene_wire as py
 
-from styrene_wasm import _loader
-from styrene_wasm import _mesh_device as wasm_mesh
-from styrene_wasm import _wire as wasm
+from styrene_wasm import _loader, _mesh_device as wasm_mesh, _wire as wasm
+from styrene_wasm._wit import SHORTCUTS, WIRE
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from conftest import component_path_copy
@@ -101,7 +99,7 @@ def lanes_table() -> None:
     monkeypatch = pytest.MonkeyPatch()
     path_wire = component_path_copy(wasm, monkeypatch)
     path_mesh = component_path_copy(wasm_mesh, monkeypatch)
-    info = "styrene:core/shortcuts@0.1.0"
+    info = SHORTCUTS
     noop = _loader.bind(info, "noop", "core"), _loader.bind(info, "noop", "component")
     lane_row("no-op call", per_op(noop[0]), per_op(noop[1]), None, "lane <= 1.0 µs")
 
@@ -166,9 +164,71 @@ def lanes_table() -> None:
     print()
 
 
+def create_table() -> None:
+    """styrened's create_* helpers beside the component's create-* exports and the
+    drop-in's Python helpers (which call the component only to encode the payload).
+    The component's column includes making the envelope object from its record (its
+    payload values are converted to value nodes once, outside the timing)."""
+    from styrene_wasm._values import to_nodes
+    from styrene_wasm._wit import WIRE
+
+    def component(export: str, *args: object) -> Callable[[], object]:
+        call = _loader.bind(WIRE, export)
+
+        def make() -> object:
+            ok, (version, message_type, payload, request_id) = call(*args)
+            assert ok
+            return wasm.StyreneEnvelope(version, wasm._members[message_type], payload, request_id)
+
+        return make
+
+    status = {"uptime": 1234, "load": [0.1, 0.2], "name": "node-1", "ok": True}
+    terminal = ("xterm-256color", 24, 80, "/bin/sh", None, None)
+    helpers = [
+        ("create_ping", lambda m: m.create_ping(RID), component("create-ping", RID)),
+        (
+            "create_chat",
+            lambda m: m.create_chat("hello world", RID),
+            component("create-chat", "hello world", RID),
+        ),
+        (
+            "create_status_response",
+            lambda m: m.create_status_response(status, RID),
+            component("create-status-response", to_nodes(status), RID),
+        ),
+        (
+            "create_exec_result",
+            lambda m: m.create_exec_result(0, "ok", "", RID),
+            component("create-exec-result", 0, "ok", "", RID),
+        ),
+        (
+            "create_terminal_request",
+            lambda m: m.create_terminal_request(shell="/bin/sh", request_id=RID),
+            component("create-terminal-request", terminal, RID),
+        ),
+    ]
+    width = max(len(h[0]) for h in helpers)
+    heads = f"{'styrened':>12}  {'component':>12}  {'Python':>12}"
+    print(f"{'create_* helpers':{width}}  {heads}  component vs Python")
+    for name, helper, from_component in helpers:
+        assert helper(py).encode() == helper(wasm).encode() == from_component().encode(), name
+        theirs, ours_component, ours_python = (
+            per_op(lambda helper=helper: helper(py), 0.2, 5),
+            per_op(from_component, 0.2, 5),
+            per_op(lambda helper=helper: helper(wasm), 0.2, 5),
+        )
+        cells = f"{fmt(theirs):>12}  {fmt(ours_component):>12}  {fmt(ours_python):>12}"
+        print(
+            f"{name:{width}}  {cells}  {ours_component / ours_python:5.1f}x the time "
+            f"(styrened's: component {ours_component / theirs:.1f}x, Python {ours_python / theirs:.1f}x)"
+        )
+    print()
+
+
 def main() -> None:
     lanes_table()
-    info, wire = "styrene:core/shortcuts@0.1.0", "styrene:core/wire@0.1.0"
+    create_table()
+    info, wire = SHORTCUTS, WIRE
     # the rows below are the component path's (stateless calls take the core lane by default)
     monkeypatch = pytest.MonkeyPatch()
     global wasm
@@ -259,7 +319,7 @@ def main() -> None:
     start_code = (
         "import time, wasmtime, wasmtime.component; t = time.perf_counter(); "
         "from styrene_wasm import _loader; _loader.load(); "
-        "_loader.bind('styrene:core/shortcuts@0.1.0', 'noop')(); print(time.perf_counter() - t)"
+        f"_loader.bind({SHORTCUTS!r}, 'noop')(); print(time.perf_counter() - t)"
     )
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "STYRENE_CACHE_DIR": cache}

@@ -13,13 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 from styrened.services import attachment_store as upstream
 
 from conftest import count_example
-from styrene_wasm import _attachment_store as ours
-from styrene_wasm import attachment_store
+from styrene_wasm import _attachment_store as ours, attachment_store
 
 PEER = "aabbccdd1122334455667788"
 

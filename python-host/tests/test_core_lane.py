@@ -15,8 +15,7 @@ import sys
 import textwrap
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from test_host import run_python
 from test_wire_differential import values
 from wasmtime.component import _types as t

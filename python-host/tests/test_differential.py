@@ -17,16 +17,12 @@ import time
 from pathlib import Path
 
 import msgpack
-from hypothesis import example, given, settings
-from hypothesis import strategies as st
-from styrened.models import mesh_device as ref_mesh
-from styrened.models import styrene_wire as ref_wire
+from hypothesis import example, given, settings, strategies as st
+from styrened.models import mesh_device as ref_mesh, styrene_wire as ref_wire
 from styrened.services import node_store as ref_store
 
 from conftest import count_example, same
-from styrene_wasm import _mesh_device as wasm_mesh
-from styrene_wasm import _node_store as wasm_store
-from styrene_wasm import _wire as wasm_wire
+from styrene_wasm import _mesh_device as wasm_mesh, _node_store as wasm_store, _wire as wasm_wire
 
 
 def outcome(fn, *args, **kwargs):

@@ -16,8 +16,7 @@ import contextlib
 from types import SimpleNamespace
 
 import pytest
-from styrened.models import mesh_device as ref_mesh
-from styrened.models import styrene_wire as ref_wire
+from styrened.models import mesh_device as ref_mesh, styrene_wire as ref_wire
 
 from conftest import on_component_path
 from styrene_wasm import (

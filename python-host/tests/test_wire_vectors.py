@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import pytest
 
@@ -98,6 +99,69 @@ def test_create_helpers(wire, case):
         assert env.encode()[:13].hex() == case["encoded_without_rid"]["header"]
     else:
         assert env.encode().hex() == case["encoded"]
+
+
+def component_create(function: str, kwargs: dict[str, Any]) -> tuple[bool, Any]:
+    """The component's own `create-*` export called as styrened's `create_*` would
+    be: the arguments bound to styrened's signature (its defaults included), in
+    order, grouped into the WIT's records, payload values as value nodes."""
+    import inspect
+
+    from styrened.models import styrene_wire as ref_wire
+    from wasmtime.component import _types as t
+
+    from styrene_wasm import _loader, _wit
+    from styrene_wasm._values import to_nodes
+
+    export = function.replace("_", "-")
+    bound = inspect.signature(getattr(ref_wire, function)).bind(**kwargs)
+    bound.apply_defaults()
+    given = list(bound.arguments.values())
+    args = []
+    for _, ty in _wit.item(_wit.WIRE, export).params:
+        if isinstance(ty, t.RecordType):
+            args.append(tuple(given[: len(ty.fields)]))
+            del given[: len(ty.fields)]
+            continue
+        v = given.pop(0)
+        if isinstance(ty, t.ListType) and isinstance(ty.element, t.VariantType):
+            v = to_nodes(v)
+        elif isinstance(ty, t.ListType) and isinstance(ty.element, t.ListType):
+            v = [to_nodes(item) for item in v]
+        args.append(v)
+    assert not given
+    return _loader.bind(_wit.WIRE, export)(*args)
+
+
+def test_every_create_helper_is_a_component_export():
+    from styrene_wasm import _loader, _wit, wire
+
+    loaded = _loader.load()
+    interface = loaded.component.type.exports(loaded.engine)[_wit.WIRE].ty
+    exports = {name for name in interface.exports(loaded.engine) if name.startswith("create-")}
+    assert exports == {n.replace("_", "-") for n in wire.NAMES if n.startswith("create_")}
+
+
+@pytest.mark.parametrize("case", vectors()["create"], ids=lambda c: c["function"])
+def test_component_create_functions(case):
+    """The component's `create-*` functions, which the drop-in does not call
+    (its Python helpers are faster: `just bench`), make styrened's envelopes too."""
+    from styrene_wasm import _wire
+
+    ok, made = component_create(case["function"], {k: value(v) for k, v in case["kwargs"].items()})
+    if "error" in case:
+        assert not ok
+        code, message = _wire._errors.read(made)
+        assert {"class": _wire._ERROR_CLASS_NAMES[code], "message": message} == case["error"]
+        return
+    assert ok
+    version, message_type, payload, request_id = made
+    want = case["envelope"]
+    assert (version, message_type, payload.hex()) == (want["version"], want["message_type"], want["payload"])
+    if want["request_id"] == "random":
+        assert len(request_id) == 16 and request_id != bytes(16)
+    else:
+        assert request_id.hex() == want["request_id"]
 
 
 @pytest.mark.parametrize("fixture", vectors()["interop_fixtures"], ids=lambda f: f["name"])

@@ -24,37 +24,34 @@ import weakref
 from pathlib import Path
 from typing import Any
 
-from . import _loader
+from wasmtime import WasmtimeError
+
+from . import _loader, _wit
+from ._wit import ATTACHMENTS, SHORTCUTS
 
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024  # 10 MiB
 DEFAULT_STORAGE_BUDGET = 500 * 1024 * 1024  # 500 MiB
 PEER_DIR_PREFIX_LEN = 16
 _MAX_FILENAME_LEN = 200
 
-_ATTACHMENTS = "styrene:core/attachments@0.1.0"
-_SHORTCUTS = "styrene:core/shortcuts@0.1.0"
 _ESCAPES_PREFIX = "Path escapes attachment store: "
 
-# `error-code` of wit/attachments.wit, by case index
-(
-    _TOO_LARGE,
-    _ESCAPES,
-    _NOT_FOUND,
-    _IS_A_DIRECTORY,
-    _NOT_A_DIRECTORY,
-    _ALREADY_EXISTS,
-    _PERMISSION_DENIED,
-    _IO,
-) = range(8)
-_OS_ERRORS: dict[int, tuple[type[OSError], int]] = {
-    _NOT_FOUND: (FileNotFoundError, errno.ENOENT),
-    _IS_A_DIRECTORY: (IsADirectoryError, errno.EISDIR),
-    _NOT_A_DIRECTORY: (NotADirectoryError, errno.ENOTDIR),
-    _ALREADY_EXISTS: (FileExistsError, errno.EEXIST),
-    _PERMISSION_DENIED: (PermissionError, errno.EACCES),
+# what each error code of wit/attachments.wit raises: styrened's ValueError, or
+# the OSError subclass (and errno) styrened's filesystem call would have raised
+_OS_ERRORS: dict[str, tuple[type[OSError], int] | None] = {
+    "too-large": None,
+    "escapes": None,
+    "not-found": (FileNotFoundError, errno.ENOENT),
+    "is-a-directory": (IsADirectoryError, errno.EISDIR),
+    "not-a-directory": (NotADirectoryError, errno.ENOTDIR),
+    "already-exists": (FileExistsError, errno.EEXIST),
+    "permission-denied": (PermissionError, errno.EACCES),
+    "io": None,
 }
+# every store function fails with the one attachments error type (the shortcuts `use` it)
+_errors = _wit.Errors(ATTACHMENTS, "[static]attachment-store.open", _OS_ERRORS)
 
-_sanitize = _loader.bind(_ATTACHMENTS, "sanitize-filename")
+_sanitize = _loader.bind(ATTACHMENTS, "sanitize-filename")
 
 
 def _text(value: Any, what: str) -> str:
@@ -94,19 +91,19 @@ class _Session:
 
     def call(self, method: str, *args: Any) -> tuple[bool, Any]:
         """A method of the store: ``(True, value)`` or ``(False, (code, message))``."""
-        return self._run(_ATTACHMENTS, f"[method]attachment-store.{method}", args)
+        return self._run(ATTACHMENTS, f"[method]attachment-store.{method}", args)
 
     def shortcut(self, name: str, *args: Any) -> tuple[bool, Any]:
         """A function of ``shortcuts`` on the store."""
-        return self._run(_SHORTCUTS, name, args)
+        return self._run(SHORTCUTS, name, args)
 
-    def _run(self, interface: str, name: str, args: tuple) -> tuple[bool, Any]:
+    def _run(self, interface: str, name: str, args: tuple[Any, ...]) -> tuple[bool, Any]:
         with self.lock:
             if self.handle is None:
                 self._start()
             try:
                 return self.instance.call_func(interface, name, self.handle, *args)
-            except _loader.WasmtimeError as trap:
+            except WasmtimeError as trap:
                 stderr = bytes(self.instance.stderr)
                 self._discard()
                 raise _loader.trap_error(trap, name, stderr) from None
@@ -114,7 +111,7 @@ class _Session:
     def _start(self) -> None:
         self.instance = _loader.Instance(_loader.load(), directory=self.base_dir)
         try:
-            opened = self.instance.func(_ATTACHMENTS, "[static]attachment-store.open")(".", *self.limits)
+            opened = self.instance.func(ATTACHMENTS, "[static]attachment-store.open")(".", *self.limits)
         except BaseException:
             self._discard()
             raise
@@ -175,15 +172,14 @@ class AttachmentStore:
         ok, value = outcome
         if ok:
             return value
-        code, message = value
-        if code == _ESCAPES:
+        name, message = _errors.read(value)
+        if name == "escapes":
             raise ValueError(f"{_ESCAPES_PREFIX}{self._shown(message.removeprefix(_ESCAPES_PREFIX))}")
-        if code == _TOO_LARGE:
-            raise ValueError(message)
-        if code in _OS_ERRORS:
-            cls, number = _OS_ERRORS[code]
+        os_error = _OS_ERRORS[name]
+        if os_error is not None:
+            cls, number = os_error
             raise cls(number, os.strerror(number), str(shown))
-        raise OSError(message)
+        raise ValueError(message) if name == "too-large" else OSError(message)
 
     def save(
         self,

@@ -67,10 +67,10 @@ class Codec:
         size: int,
         align: int,
         flat: list[str],
-        store: Callable,
-        load: Callable,
-        lower: Callable,
-        lift: Callable,
+        store: Callable[..., Any],
+        load: Callable[..., Any],
+        lower: Callable[..., Any],
+        lift: Callable[..., Any],
     ) -> None:
         self.size, self.align, self.flat = size, align, flat
         self.store, self.load, self.lower, self.lift = store, load, lower, lift
@@ -166,10 +166,10 @@ def _integer(fmt: str, bounds: tuple[int, int], name: str) -> Codec:
     def load(view: memoryview, ptr: int) -> int:
         return layout.unpack_from(view, ptr)[0]
 
-    def lower(mem: Any, value: int, out: list) -> None:
+    def lower(mem: Any, value: int, out: list[Any]) -> None:
         out.append(check(value) & mask)
 
-    def lift(mem: Any, values: Iterator) -> int:
+    def lift(mem: Any, values: Iterator[Any]) -> int:
         # the core value's low bits, read as the WIT type reads them
         value = next(values) & ((1 << width) - 1)
         return value - (1 << width) if signed and value >> (width - 1) else value
@@ -187,10 +187,10 @@ def _bool() -> Codec:
             raise Invalid(f"invalid bool {byte}")
         return byte == 1
 
-    def lower(mem: Any, value: Any, out: list) -> None:
+    def lower(mem: Any, value: Any, out: list[Any]) -> None:
         out.append(1 if value else 0)
 
-    def lift(mem: Any, values: Iterator) -> bool:
+    def lift(mem: Any, values: Iterator[Any]) -> bool:
         return next(values) & 0xFFFF_FFFF != 0
 
     return Codec(1, 1, [I32], store, load, lower, lift)
@@ -205,10 +205,10 @@ def _float(fmt: str, flat: str) -> Codec:
     def load(view: memoryview, ptr: int) -> float:
         return layout.unpack_from(view, ptr)[0]
 
-    def lower(mem: Any, value: float, out: list) -> None:
+    def lower(mem: Any, value: float, out: list[Any]) -> None:
         out.append(float(value))
 
-    def lift(mem: Any, values: Iterator) -> float:
+    def lift(mem: Any, values: Iterator[Any]) -> float:
         return next(values)
 
     return Codec(layout.size, layout.size, [flat], store, load, lower, lift)
@@ -229,10 +229,10 @@ def _char() -> Codec:
     def load(view: memoryview, ptr: int) -> str:
         return _scalar_value(layout.unpack_from(view, ptr)[0])
 
-    def lower(mem: Any, value: str, out: list) -> None:
+    def lower(mem: Any, value: str, out: list[Any]) -> None:
         out.append(ord(value))
 
-    def lift(mem: Any, values: Iterator) -> str:
+    def lift(mem: Any, values: Iterator[Any]) -> str:
         return _scalar_value(next(values) & 0xFFFF_FFFF)
 
     return Codec(4, 4, [I32], store, load, lower, lift)
@@ -257,11 +257,11 @@ def _flags(count: int) -> Codec:
     def load(view: memoryview, ptr: int) -> int:
         return checked(layout.unpack_from(view, ptr)[0]) if size else 0
 
-    def lower(mem: Any, value: int, out: list) -> None:
+    def lower(mem: Any, value: int, out: list[Any]) -> None:
         if size:
             out.append(value & allowed)
 
-    def lift(mem: Any, values: Iterator) -> int:
+    def lift(mem: Any, values: Iterator[Any]) -> int:
         return checked(next(values) & 0xFFFF_FFFF) if size else 0
 
     return Codec(size, max(size, 1), [I32] if size else [], store, load, lower, lift)
@@ -306,10 +306,10 @@ def _string() -> Codec:
         except UnicodeDecodeError as e:
             raise Invalid(f"invalid UTF-8 in a string: {e.reason}") from None
 
-    def lower(mem: Any, value: str, out: list) -> None:
+    def lower(mem: Any, value: str, out: list[Any]) -> None:
         out.extend(place(mem, value))
 
-    def lift(mem: Any, values: Iterator) -> str:
+    def lift(mem: Any, values: Iterator[Any]) -> str:
         return _text(mem.view, next(values) & 0xFFFF_FFFF, next(values) & 0xFFFF_FFFF)
 
     return Codec(8, 4, [I32, I32], store, load, lower, lift)
@@ -335,10 +335,10 @@ def _bytes() -> Codec:
             _in_bounds(view, at, length, 1)
         return view[at : at + length].tobytes()
 
-    def lower(mem: Any, value: bytes, out: list) -> None:
+    def lower(mem: Any, value: bytes, out: list[Any]) -> None:
         out.extend(place(mem, value))
 
-    def lift(mem: Any, values: Iterator) -> bytes:
+    def lift(mem: Any, values: Iterator[Any]) -> bytes:
         return read(mem.view, next(values) & 0xFFFF_FFFF, next(values) & 0xFFFF_FFFF)
 
     return Codec(8, 4, [I32, I32], store, load, lower, lift)
@@ -352,29 +352,29 @@ def _list(element: Codec) -> Codec:
     item_size, item_align = element.size, element.align
     store_item, load_item = element.store, element.load
 
-    def place(mem: Any, value: list) -> tuple[int, int]:
+    def place(mem: Any, value: list[Any]) -> tuple[int, int]:
         n = len(value)
         ptr = mem.alloc(item_align, n * item_size)
         for i, item in enumerate(value):
             store_item(mem, item, ptr + i * item_size)
         return ptr, n
 
-    def read(view: memoryview, ptr: int, length: int) -> list:
+    def read(view: memoryview, ptr: int, length: int) -> list[Any]:
         end = ptr + length * item_size
         if ptr % item_align or end > len(view):
             _in_bounds(view, ptr, length * item_size, item_align)
         return [load_item(view, at) for at in range(ptr, end, item_size)]
 
-    def store(mem: Any, value: list, ptr: int) -> None:
+    def store(mem: Any, value: list[Any], ptr: int) -> None:
         _pair.pack_into(mem.view, ptr, *place(mem, value))
 
-    def load(view: memoryview, ptr: int) -> list:
+    def load(view: memoryview, ptr: int) -> list[Any]:
         return read(view, *_pair.unpack_from(view, ptr))
 
-    def lower(mem: Any, value: list, out: list) -> None:
+    def lower(mem: Any, value: list[Any], out: list[Any]) -> None:
         out.extend(place(mem, value))
 
-    def lift(mem: Any, values: Iterator) -> list:
+    def lift(mem: Any, values: Iterator[Any]) -> list[Any]:
         return read(mem.view, next(values) & 0xFFFF_FFFF, next(values) & 0xFFFF_FFFF)
 
     return Codec(8, 4, [I32, I32], store, load, lower, lift)
@@ -394,18 +394,18 @@ def _record(fields: list[Codec]) -> Codec:
     placed = list(zip(offsets, fields, strict=True))
     flat = [x for f in fields for x in f.flat]
 
-    def store(mem: Any, value: tuple, ptr: int) -> None:
+    def store(mem: Any, value: tuple[Any, ...], ptr: int) -> None:
         for (offset, f), item in zip(placed, value, strict=True):
             f.store(mem, item, ptr + offset)
 
-    def load(view: memoryview, ptr: int) -> tuple:
+    def load(view: memoryview, ptr: int) -> tuple[Any, ...]:
         return tuple([f.load(view, ptr + offset) for offset, f in placed])
 
-    def lower(mem: Any, value: tuple, out: list) -> None:
+    def lower(mem: Any, value: tuple[Any, ...], out: list[Any]) -> None:
         for f, item in zip(fields, value, strict=True):
             f.lower(mem, item, out)
 
-    def lift(mem: Any, values: Iterator) -> tuple:
+    def lift(mem: Any, values: Iterator[Any]) -> tuple[Any, ...]:
         return tuple([f.lift(mem, values) for f in fields])
 
     return Codec(size, align, flat, store, load, lower, lift)
@@ -430,10 +430,10 @@ def _enum(count: int) -> Codec:
     def load(view: memoryview, ptr: int) -> int:
         return checked(disc.unpack_from(view, ptr)[0])
 
-    def lower(mem: Any, value: int, out: list) -> None:
+    def lower(mem: Any, value: int, out: list[Any]) -> None:
         out.append(value)
 
-    def lift(mem: Any, values: Iterator) -> int:
+    def lift(mem: Any, values: Iterator[Any]) -> int:
         return checked(next(values) & 0xFFFF_FFFF)
 
     return Codec(disc.size, disc.size, [I32], store, load, lower, lift)
@@ -452,7 +452,7 @@ def _join(a: str, b: str) -> str:
 
 
 # Python shapes of the three despecialised variants: (case, payload) from and to the value
-def _tagged(value: tuple) -> tuple[int, Any]:
+def _tagged(value: tuple[Any, ...]) -> tuple[int, Any]:
     return value
 
 
@@ -460,12 +460,12 @@ def _optional(value: Any) -> tuple[int, Any]:
     return (0, None) if value is None else (1, value)
 
 
-def _result(value: tuple) -> tuple[int, Any]:
+def _result(value: tuple[Any, ...]) -> tuple[int, Any]:
     ok, payload = value
     return (0 if ok else 1, payload)
 
 
-_SHAPE_BACK = {
+_SHAPE_BACK: dict[Callable[[Any], tuple[int, Any]], Callable[[int, Any], Any]] = {
     _tagged: lambda case, payload: (case, payload),
     _optional: lambda case, payload: payload if case else None,
     _result: lambda case, payload: (case == 0, payload),
@@ -553,6 +553,7 @@ def _variant(cases: list[Codec | None], shape: Callable[[Any], tuple[int, Any]])
             return (case, None if payload_load is None else payload_load(view, ptr + payload_at))
     elif shape is _optional:
         some = payload_loads[1]
+        assert some is not None  # an option's second case carries its value
 
         def load(view: memoryview, ptr: int) -> Any:
             return some(view, ptr + payload_at) if case_at(view, ptr) else None
@@ -563,18 +564,18 @@ def _variant(cases: list[Codec | None], shape: Callable[[Any], tuple[int, Any]])
             payload_load = payload_loads[case]
             return (case == 0, None if payload_load is None else payload_load(view, ptr + payload_at))
 
-    def lower(mem: Any, value: Any, out: list) -> None:
+    def lower(mem: Any, value: Any, out: list[Any]) -> None:
         case, payload = case_of(value)
         out.append(case)
         c = cases[case]
-        mine: list = []
+        mine: list[Any] = []
         if c is not None:
             c.lower(mem, payload, mine)
             mine = [_to_joined(have, want, v) for have, want, v in zip(c.flat, joined, mine, strict=False)]
         out.extend(mine)
         out.extend(0.0 if ft in (F32, F64) else 0 for ft in joined[len(mine) :])
 
-    def lift(mem: Any, values: Iterator) -> Any:
+    def lift(mem: Any, values: Iterator[Any]) -> Any:
         case = next(values) & 0xFFFF_FFFF
         c = checked(case)
         flat = [next(values) for _ in joined]

@@ -35,14 +35,24 @@ from ctypes import c_size_t, c_ubyte, c_void_p
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wasmtime import FuncType, Linker, Module, Store, Trap, ValType, WasmtimeError
-from wasmtime import _bindings as capi
-from wasmtime import _ffi as ffi
+from wasmtime import (
+    FuncType,
+    Linker,
+    Memory,
+    MemoryType,
+    Module,
+    Store,
+    Trap,
+    ValType,
+    WasmtimeError,
+    _bindings as capi,
+    _ffi as ffi,
+)
 from wasmtime.component import _types as ct
 
-from . import _canonical as canon
-from . import _loader
+from . import _canonical as canon, _loader
 from ._errors import ComponentTrap
+from ._fastcall import c_function, pointer
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -119,18 +129,11 @@ def main_module(component: bytes) -> bytes:
 # ------------------------------------------------------------------ raw C API calls
 
 
-def _c_function(name: str, restype: Any, *argtypes: Any) -> Any:
-    """A C API function by its address in wasmtime-py's library, with plain
-    pointer arguments (no per-call type conversion by ctypes)."""
-    address = ctypes.cast(getattr(capi, f"_{name}"), c_void_p).value
-    return ctypes.CFUNCTYPE(restype, *argtypes)(address)
-
-
-_call_unchecked = _c_function(
+_call_unchecked = c_function(
     "wasmtime_func_call_unchecked", c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p
 )
-_memory_data = _c_function("wasmtime_memory_data", c_void_p, c_void_p, c_void_p)
-_memory_data_size = _c_function("wasmtime_memory_data_size", c_size_t, c_void_p, c_void_p)
+_memory_data = c_function("wasmtime_memory_data", c_void_p, c_void_p, c_void_p)
+_memory_data_size = c_function("wasmtime_memory_data_size", c_size_t, c_void_p, c_void_p)
 _trap_new = capi._wasmtime_trap_new
 _caller_context = capi._wasmtime_caller_context
 
@@ -150,7 +153,7 @@ class _Raw:
     def __init__(self, store: Store, func: Any, slots: int, buffer: bytearray | None = None) -> None:
         self.func = func  # keeps the wasmtime_func_t that `call` points at
         self.buffer = buffer if buffer is not None else bytearray(RAW * max(1, slots))
-        self.context = c_void_p(ctypes.cast(store._context(), c_void_p).value)
+        self.context = c_void_p(pointer(store._context()))
         self.trap = c_void_p()
         self.error = None
         self.args = (
@@ -173,6 +176,7 @@ class _Raw:
         if error:
             raise WasmtimeError._from_ptr(ctypes.cast(error, ctypes.POINTER(ffi.wasmtime_error_t)))
         trap, self.trap.value = self.trap.value, None
+        assert trap is not None  # called only after a call failed one way or the other
         raise Trap._from_ptr(ctypes.cast(trap, ctypes.POINTER(ffi.wasm_trap_t)))
 
 
@@ -191,38 +195,38 @@ def _ok_result(inst: CoreInstance, retptr: int) -> None:
     inst.view[retptr] = 0
 
 
-def _served() -> dict[tuple[str, str], tuple[list[str], list[str], Callable]]:
+def _served() -> dict[tuple[str, str], tuple[list[str], list[str], Callable[..., Any]]]:
     """(interface without version, function) -> (core params, core results, handler).
 
     A handler gets the calling instance and the raw argument values, and
     returns the raw results."""
 
-    def random_u64(inst: CoreInstance) -> list:
+    def random_u64(inst: CoreInstance) -> list[Any]:
         return [int.from_bytes(os.urandom(8), "little")]
 
-    def seed(inst: CoreInstance, retptr: int) -> list:
+    def seed(inst: CoreInstance, retptr: int) -> list[Any]:
         inst.refresh()
         inst.view[retptr : retptr + 16] = os.urandom(16)
         return []
 
-    def wall_clock(inst: CoreInstance, retptr: int) -> list:
+    def wall_clock(inst: CoreInstance, retptr: int) -> list[Any]:
         now = time.time_ns()
         inst.refresh()
         struct.pack_into("<QI", inst.view, retptr, now // 1_000_000_000, now % 1_000_000_000)
         return []
 
-    def monotonic(inst: CoreInstance) -> list:
+    def monotonic(inst: CoreInstance) -> list[Any]:
         return [time.monotonic_ns()]
 
-    def get_stderr(inst: CoreInstance) -> list:
+    def get_stderr(inst: CoreInstance) -> list[Any]:
         return [_STDERR]
 
-    def check_write(inst: CoreInstance, stream: int, retptr: int) -> list:
+    def check_write(inst: CoreInstance, stream: int, retptr: int) -> list[Any]:
         _ok_result(inst, retptr)
         struct.pack_into("<Q", inst.view, retptr + 8, 4096)
         return []
 
-    def write(inst: CoreInstance, stream: int, ptr: int, length: int, retptr: int) -> list:
+    def write(inst: CoreInstance, stream: int, ptr: int, length: int, retptr: int) -> list[Any]:
         inst.refresh()
         if ptr + length > len(inst.view):
             raise ValueError("stderr write past the end of memory")
@@ -231,17 +235,17 @@ def _served() -> dict[tuple[str, str], tuple[list[str], list[str], Callable]]:
         _ok_result(inst, retptr)
         return []
 
-    def flush(inst: CoreInstance, stream: int, retptr: int) -> list:
+    def flush(inst: CoreInstance, stream: int, retptr: int) -> list[Any]:
         _ok_result(inst, retptr)
         return []
 
-    def drop(inst: CoreInstance, handle: int) -> list:
+    def drop(inst: CoreInstance, handle: int) -> list[Any]:
         return []
 
-    def subscribe(inst: CoreInstance, stream: int) -> list:
+    def subscribe(inst: CoreInstance, stream: int) -> list[Any]:
         return [_READY]
 
-    def block(inst: CoreInstance, pollable: int) -> list:
+    def block(inst: CoreInstance, pollable: int) -> list[Any]:
         return []  # stderr is always ready: check-write never says 0
 
     i32, i64 = canon.I32, canon.I64
@@ -263,7 +267,7 @@ def _served() -> dict[tuple[str, str], tuple[list[str], list[str], Callable]]:
     }
 
 
-def _host_function(params: list[str], results: list[str], handler: Callable) -> Any:
+def _host_function(params: list[str], results: list[str], handler: Callable[..., Any]) -> Any:
     """An unchecked host function: raw values in, raw values out, and a trap
     (not an exception escaping into C) when the handler fails."""
     read = [_raw_layout([p]) for p in params]
@@ -271,16 +275,16 @@ def _host_function(params: list[str], results: list[str], handler: Callable) -> 
 
     def callback(env: Any, caller: Any, raw: Any, count: int) -> int:
         try:
-            context = ctypes.cast(_caller_context(caller), c_void_p).value
+            context = pointer(_caller_context(caller))
             inst = _by_context[context]
-            memory = (c_ubyte * (RAW * count)).from_address(ctypes.cast(raw, c_void_p).value)
+            memory = (c_ubyte * (RAW * count)).from_address(pointer(raw))
             args = [layout.unpack_from(memory, i * RAW)[0] for i, layout in enumerate(read)]
             for i, (layout, value) in enumerate(zip(written, handler(inst, *args), strict=True)):
                 layout.pack_into(memory, i * RAW, value)
             return 0
         except Exception as e:
             message = f"styrene.wasm core lane: host function failed: {type(e).__name__}: {e}".encode()
-            return ctypes.cast(_trap_new(message, len(message)), c_void_p).value or 0
+            return pointer(_trap_new(message, len(message)))
 
     return capi.wasmtime_func_unchecked_callback_t(callback)
 
@@ -353,8 +357,8 @@ class CoreLane:
         served = _served()
         for imp in module.imports:
             interface = imp.module.partition("@")[0]
-            entry = served.get((interface, imp.name))
-            if entry is None:
+            entry = served.get((interface, imp.name or ""))
+            if entry is None or imp.name is None:
                 continue
             params, results, handler = entry
             callback = _host_function(params, results, handler)
@@ -386,7 +390,7 @@ def _mismatch(module: Module, specs: dict[str, FuncSpec]) -> str | None:
     for imp in module.imports:
         if not isinstance(imp.type, FuncType):
             return f"it imports {imp.module}#{imp.name}, which is not a function"
-        entry = served.get((imp.module.partition("@")[0], imp.name))
+        entry = served.get((imp.module.partition("@")[0], imp.name or ""))
         if entry is not None and _core_type(imp.type) != (entry[0], entry[1]):
             return (
                 f"it imports {imp.module}#{imp.name} as {imp.type}, the lane serves {entry[0]} -> {entry[1]}"
@@ -395,7 +399,7 @@ def _mismatch(module: Module, specs: dict[str, FuncSpec]) -> str | None:
     realloc = exports.get("cabi_realloc")
     if not isinstance(realloc, FuncType) or _core_type(realloc) != (["i32"] * 4, ["i32"]):
         return "it has no cabi_realloc(i32, i32, i32, i32) -> i32"
-    if "memory" not in exports:
+    if not isinstance(exports.get("memory"), MemoryType):
         return "it exports no memory"
     for key, spec in specs.items():
         ty = exports.get(key)
@@ -405,7 +409,11 @@ def _mismatch(module: Module, specs: dict[str, FuncSpec]) -> str | None:
         if _core_type(ty) != want:
             return f"{key} is {_signature(*_core_type(ty))}, the WIT type flattens to {_signature(*want)}"
         post = exports.get(f"cabi_post_{key}")
-        if post is not None and _core_type(post) != (spec.core_results, []):
+        if post is None:
+            continue
+        if not isinstance(post, FuncType):
+            return f"cabi_post_{key} is not a function"
+        if _core_type(post) != (spec.core_results, []):
             have, want_post = _signature(*_core_type(post)), _signature(spec.core_results, [])
             return f"cabi_post_{key} is {have}, expected {want_post}"
     return None
@@ -449,11 +457,12 @@ class CoreInstance:
         self.stderr = bytearray()
         self.view = memoryview(b"")
         self.extent = -1
-        self.context = ctypes.cast(self.store._context(), c_void_p).value
+        self.context = pointer(self.store._context())
         _by_context[self.context] = self
         instance = lane.linker.instantiate(self.store, lane.module)
         exports = instance.exports(self.store)
         memory = exports["memory"]
+        assert isinstance(memory, Memory)  # `build` checked the module's exports
         self._memory = memory  # keeps the wasmtime_memory_t that the pointers below point at
         self._memory_args = (c_void_p(self.context), c_void_p(ctypes.addressof(memory._memory)))
         self._exports = exports
@@ -510,7 +519,7 @@ class Lowering(Exception):
     """A trap while the arguments were being copied in (they did not fit)."""
 
 
-def invoker(spec: FuncSpec) -> Callable[[CoreInstance, tuple], Any]:
+def invoker(spec: FuncSpec) -> Callable[[CoreInstance, tuple[Any, ...]], Any]:
     """``invoke(inst, args)`` for one export: lower, call, lift, post-return.
 
     It raises :class:`Lowering` (wrapping the trap) when an allocation for the
@@ -523,7 +532,7 @@ def invoker(spec: FuncSpec) -> Callable[[CoreInstance, tuple], Any]:
 
     if not params and result is None:  # nothing to copy either way (a no-op, a ping)
 
-        def invoke_bare(inst: CoreInstance, args: tuple) -> None:
+        def invoke_bare(inst: CoreInstance, args: tuple[Any, ...]) -> None:
             func = (inst.funcs.get(export) or inst.resolve(spec))[0]
             error = call_raw(*func.args)
             if error or func.trap.value:
@@ -537,7 +546,7 @@ def invoker(spec: FuncSpec) -> Callable[[CoreInstance, tuple], Any]:
     return _generic(spec)
 
 
-def _generic(spec: FuncSpec) -> Callable[[CoreInstance, tuple], Any]:
+def _generic(spec: FuncSpec) -> Callable[[CoreInstance, tuple[Any, ...]], Any]:
     export, params, result = spec.export, spec.params, spec.result
     lowers = [c.lower for c in params]
     pack_into, unpack_from = spec.pack.pack_into, spec.unpack.unpack_from
@@ -547,10 +556,10 @@ def _generic(spec: FuncSpec) -> Callable[[CoreInstance, tuple], Any]:
     result_size, result_align = (result.size, result.align) if result is not None else (0, 1)
     call_raw, i32 = _call_unchecked, _i32.unpack_from
 
-    def invoke(inst: CoreInstance, args: tuple) -> Any:
+    def invoke(inst: CoreInstance, args: tuple[Any, ...]) -> Any:
         funcs = inst.funcs.get(export) or inst.resolve(spec)
         func, post = funcs
-        flat: list = []
+        flat: list[Any] = []
         try:
             if spilled is not None:
                 ptr = inst.alloc(spilled.align, spilled.size)
@@ -567,7 +576,7 @@ def _generic(spec: FuncSpec) -> Callable[[CoreInstance, tuple], Any]:
         if error or func.trap.value:
             func.error = error
             func.raise_failure()
-        if result is None:
+        if load is None or lift is None:  # the function returns nothing
             value = None
         elif indirect:
             ptr = i32(buffer, 0)[0]
@@ -593,7 +602,9 @@ def _generic(spec: FuncSpec) -> Callable[[CoreInstance, tuple], Any]:
     return invoke
 
 
-def _bytes_invoker(spec: FuncSpec, generic: Callable) -> Callable[[CoreInstance, tuple], Any]:
+def _bytes_invoker(
+    spec: FuncSpec, generic: Callable[..., Any]
+) -> Callable[[CoreInstance, tuple[Any, ...]], Any]:
     """The invoker of an export that takes one ``list<u8>`` and returns through
     a pointer (the shortcuts the wire drop-in calls per message): the steps of
     the generic invoker with the allocation, the copy and the call inlined,
@@ -605,7 +616,7 @@ def _bytes_invoker(spec: FuncSpec, generic: Callable) -> Callable[[CoreInstance,
     pack_pair, pack_alloc = spec.pack.pack_into, _realloc_args.pack_into
     call_raw, i32 = _call_unchecked, _i32.unpack_from
 
-    def invoke(inst: CoreInstance, args: tuple) -> Any:
+    def invoke(inst: CoreInstance, args: tuple[Any, ...]) -> Any:
         (data,) = args
         if type(data) is not bytes:
             return generic(inst, args)
@@ -653,7 +664,7 @@ def _bytes_invoker(spec: FuncSpec, generic: Callable) -> Callable[[CoreInstance,
     return invoke
 
 
-def trap_error(error: BaseException, where: str, stderr: bytes) -> ComponentTrap:
+def trap_error(error: Exception, where: str, stderr: bytes) -> ComponentTrap:
     """The typed error for a failed lane call: the component path's, word for word."""
     if isinstance(error, Lowering):
         trap = error.args[0]

@@ -26,25 +26,36 @@ import ctypes
 import struct
 import sys
 from ctypes import addressof, c_char, c_size_t, c_void_p
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from wasmtime import WasmtimeError, _bindings
-from wasmtime import _ffi as ffi
-from wasmtime.component import ResourceAny
-from wasmtime.component import _types as t
+from wasmtime import WasmtimeError, _bindings, _ffi as ffi
+from wasmtime.component import ResourceAny, _types as t
 
 VAL_SIZE = 32  # sizeof(wasmtime_component_val_t): kind byte, padding, 24-byte union
 ENTRY_SIZE = 48  # sizeof(wasmtime_component_valrecord_entry_t): name (16) + val (32)
 
+# wasmtime's C API numbering of `wasmtime_component_valkind_t` (component/val.h),
+# the kind byte of every value: not WIT case order, which is read from the types
 K_BOOL, K_S8, K_U8, K_S16, K_U16, K_S32, K_U32, K_S64, K_U64, K_F32, K_F64 = range(11)
 K_CHAR, K_STRING, K_LIST, K_RECORD, K_TUPLE, K_VARIANT, K_ENUM, K_OPTION, K_RESULT = range(11, 20)
 K_RESOURCE = 21
 
-_call_proto = ctypes.CFUNCTYPE(c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p, c_size_t)
-_func_call = _call_proto(ctypes.cast(_bindings._wasmtime_component_func_call, c_void_p).value)
-_val_delete = ctypes.CFUNCTYPE(None, c_void_p)(
-    ctypes.cast(_bindings._wasmtime_component_val_delete, c_void_p).value
+
+def pointer(value: Any) -> int:
+    """The address a ctypes pointer (or function) holds; 0 for a null pointer."""
+    return ctypes.cast(value, c_void_p).value or 0
+
+
+def c_function(name: str, restype: Any, *argtypes: Any) -> Any:
+    """A C API function by its address in wasmtime-py's library, with plain
+    arguments (no per-call type conversion by ctypes)."""
+    return ctypes.CFUNCTYPE(restype, *argtypes)(pointer(getattr(_bindings, f"_{name}")))
+
+
+_func_call = c_function(
+    "wasmtime_component_func_call", c_void_p, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p, c_size_t
 )
+_val_delete = c_function("wasmtime_component_val_delete", None, c_void_p)
 
 _u8 = struct.Struct("<B7x")
 _scalar = {
@@ -77,9 +88,8 @@ _header = struct.Struct("<B7xQQ")  # kind, size, pointer (list, string, record, 
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import Any
 
-    Encoder = Callable[[Any, bytearray, int, list], None]
+    Encoder = Callable[[Any, bytearray, int, list[Any]], None]
     Decoder = Callable[[int], Any]  # reads the value at an absolute address
 
 # Every byte of the process, addressable; only ever read at addresses the C API
@@ -103,7 +113,7 @@ if sys.implementation.name == "cpython":
 else:  # pragma: no cover
 
     def _bytes_address(data: bytes) -> int:
-        return ctypes.cast(ctypes.c_char_p(data), c_void_p).value or 0
+        return pointer(ctypes.c_char_p(data))
 
 
 class _Empty:
@@ -132,7 +142,9 @@ def compile_type(ty: t.ValType) -> tuple[Encoder, Decoder]:
     if isinstance(ty, t.OptionType):
         return _option_codec(compile_type(ty.payload))
     if isinstance(ty, t.ResultType):
-        return _result_codec(ty.ok and compile_type(ty.ok), ty.err and compile_type(ty.err))
+        return _result_codec(
+            None if ty.ok is None else compile_type(ty.ok), None if ty.err is None else compile_type(ty.err)
+        )
     if isinstance(ty, (t.OwnType, t.BorrowType)):
         return _resource_encode, _resource_decode
     raise TypeError(f"no fast path for {type(ty).__name__}")
@@ -155,7 +167,7 @@ def _scalar_codec(ty: t.ValType) -> tuple[Encoder, Decoder]:
     layout = _scalar[kind]
     bounds = _ranges.get(kind)
 
-    def encode(value: Any, buf: bytearray, at: int, keep: list) -> None:
+    def encode(value: Any, buf: bytearray, at: int, keep: list[Any]) -> None:
         if bounds is not None and not bounds[0] <= value <= bounds[1]:
             raise OverflowError(f"{value} does not fit {type(ty).__name__.lower()}")
         layout.pack_into(buf, at, kind, value)
@@ -166,7 +178,7 @@ def _scalar_codec(ty: t.ValType) -> tuple[Encoder, Decoder]:
     return encode, decode
 
 
-def _string_encode(value: str, buf: bytearray, at: int, keep: list) -> None:
+def _string_encode(value: str, buf: bytearray, at: int, keep: list[Any]) -> None:
     data = value.encode("utf-8")
     keep.append(data)
     _header.pack_into(buf, at, K_STRING, len(data), _bytes_address(data))
@@ -177,7 +189,7 @@ def _string_decode(at: int) -> str:
     return str(MEMORY[ptr : ptr + size], "utf-8") if size else ""
 
 
-def _bytes_encode(value: bytes, buf: bytearray, at: int, keep: list) -> None:
+def _bytes_encode(value: bytes, buf: bytearray, at: int, keep: list[Any]) -> None:
     n = len(value)
     if n == 0:
         _header.pack_into(buf, at, K_LIST, 0, _Empty.at)
@@ -200,7 +212,7 @@ def _list_codec(item: tuple[Encoder, Decoder]) -> tuple[Encoder, Decoder]:
     # value in a second array, so the whole list costs two allocations
     into = getattr(item_encode, "into", None)
 
-    def encode(value: list, buf: bytearray, at: int, keep: list) -> None:
+    def encode(value: list[Any], buf: bytearray, at: int, keep: list[Any]) -> None:
         n = len(value)
         if n == 0:
             _header.pack_into(buf, at, K_LIST, 0, _Empty.at)
@@ -219,7 +231,7 @@ def _list_codec(item: tuple[Encoder, Decoder]) -> tuple[Encoder, Decoder]:
                 item_encode(v, elements, i * VAL_SIZE, keep)
         _header.pack_into(buf, at, K_LIST, n, address(elements))
 
-    def decode(at: int) -> list:
+    def decode(at: int) -> list[Any]:
         _, size, ptr = _header.unpack_from(MEMORY, at)
         return [item_decode(a) for a in range(ptr, ptr + size * VAL_SIZE, VAL_SIZE)]
 
@@ -234,7 +246,7 @@ def _record_codec(names: list[str], fields: list[tuple[Encoder, Decoder]]) -> tu
     count = len(fields)
     name_layout = struct.Struct("<QQ")
 
-    def encode(value: tuple, buf: bytearray, at: int, keep: list) -> None:
+    def encode(value: tuple[Any, ...], buf: bytearray, at: int, keep: list[Any]) -> None:
         entries = bytearray(count * ENTRY_SIZE)
         keep.append(entries)
         keep.append(name_bytes)
@@ -243,7 +255,7 @@ def _record_codec(names: list[str], fields: list[tuple[Encoder, Decoder]]) -> tu
             encode_field(v, entries, i * ENTRY_SIZE + 16, keep)
         _header.pack_into(buf, at, K_RECORD, count, address(entries))
 
-    def decode(at: int) -> tuple:
+    def decode(at: int) -> tuple[Any, ...]:
         ptr = _header.unpack_from(MEMORY, at)[2]
         # entries come back in declaration order: name (16 bytes), then the value
         return tuple([decode_field(ptr + i * ENTRY_SIZE + 16) for i, decode_field in enumerate(decoders)])
@@ -271,14 +283,14 @@ def _variant_codec(cases: list[tuple[str, t.ValType | None]]) -> tuple[Encoder, 
     encoders = [c[0] if c else None for c in codecs]
 
     def into(
-        value: tuple,
+        value: tuple[Any, ...],
         buf: bytearray,
         at: int,
         slot: bytearray,
         slot_at: int,
         slot_address: int,
-        keep: list,
-        _names: list = names,
+        keep: list[Any],
+        _names: list[Any] = names,
     ) -> None:
         """Write the variant at `buf[at]` and its payload in the given slot."""
         case, payload = value
@@ -290,7 +302,7 @@ def _variant_codec(cases: list[tuple[str, t.ValType | None]]) -> tuple[Encoder, 
         encode_payload(payload, slot, slot_at, keep)
         _words.pack_into(buf, at, K_VARIANT, size, name_at, slot_address)
 
-    def encode(value: tuple, buf: bytearray, at: int, keep: list) -> None:
+    def encode(value: tuple[Any, ...], buf: bytearray, at: int, keep: list[Any]) -> None:
         slot = bytearray(VAL_SIZE)
         keep.append(slot)
         into(value, buf, at, slot, 0, address(slot), keep)
@@ -299,7 +311,7 @@ def _variant_codec(cases: list[tuple[str, t.ValType | None]]) -> tuple[Encoder, 
 
     decoders = [c[1] if c else None for c in codecs]
 
-    def decode(at: int) -> tuple:
+    def decode(at: int) -> tuple[Any, ...]:
         _, name_size, name_ptr, val_ptr = _words.unpack_from(MEMORY, at)
         case = case_index(name_size, name_ptr)
         decode_payload = decoders[case]
@@ -311,10 +323,10 @@ def _variant_codec(cases: list[tuple[str, t.ValType | None]]) -> tuple[Encoder, 
 _resource_clone = _bindings._wasmtime_component_resource_any_clone
 
 
-def _resource_encode(value: ResourceAny, buf: bytearray, at: int, keep: list) -> None:
+def _resource_encode(value: ResourceAny, buf: bytearray, at: int, keep: list[Any]) -> None:
     # the C API borrows the handle for the call; the Python object keeps owning it
     keep.append(value)
-    _pointer.pack_into(buf, at, K_RESOURCE, ctypes.cast(value.ptr(), c_void_p).value)
+    _pointer.pack_into(buf, at, K_RESOURCE, pointer(value.ptr()))
 
 
 def _resource_decode(at: int) -> ResourceAny:
@@ -329,7 +341,7 @@ def _enum_codec(names: list[str]) -> tuple[Encoder, Decoder]:
     encoded = [n.encode() for n in names]
     case_index = _case_index(encoded)
 
-    def encode(value: int, buf: bytearray, at: int, keep: list) -> None:
+    def encode(value: int, buf: bytearray, at: int, keep: list[Any]) -> None:
         name = encoded[value]
         _header.pack_into(buf, at, K_ENUM, len(name), _bytes_address(name))
 
@@ -347,7 +359,7 @@ _result = struct.Struct("<B7x?7xQ")
 def _option_codec(inner: tuple[Encoder, Decoder]) -> tuple[Encoder, Decoder]:
     inner_encode, inner_decode = inner
 
-    def encode(value: Any, buf: bytearray, at: int, keep: list) -> None:
+    def encode(value: Any, buf: bytearray, at: int, keep: list[Any]) -> None:
         if value is None:
             _pointer.pack_into(buf, at, K_OPTION, 0)
             return
@@ -363,8 +375,10 @@ def _option_codec(inner: tuple[Encoder, Decoder]) -> tuple[Encoder, Decoder]:
     return encode, decode
 
 
-def _result_codec(ok: tuple | None, err: tuple | None) -> tuple[Encoder, Decoder]:
-    def encode(value: tuple, buf: bytearray, at: int, keep: list) -> None:
+def _result_codec(
+    ok: tuple[Encoder, Decoder] | None, err: tuple[Encoder, Decoder] | None
+) -> tuple[Encoder, Decoder]:
+    def encode(value: tuple[Any, ...], buf: bytearray, at: int, keep: list[Any]) -> None:
         is_ok, payload = value
         codec = ok if is_ok else err
         if codec is None:
@@ -377,7 +391,7 @@ def _result_codec(ok: tuple | None, err: tuple | None) -> tuple[Encoder, Decoder
 
     ok_decode, err_decode = ok and ok[1], err and err[1]
 
-    def decode(at: int) -> tuple:
+    def decode(at: int) -> tuple[Any, ...]:
         _, is_ok, ptr = _result.unpack_from(MEMORY, at)
         decode_payload = ok_decode if is_ok else err_decode
         return is_ok, (decode_payload(ptr) if decode_payload and ptr else None)
@@ -405,7 +419,7 @@ class _ByteArgument:
         self.elements[0::VAL_SIZE] = _U8_KIND * self.capacity
         self.address = address(self.elements)
 
-    def encode(self, value: bytes, buf: bytearray, at: int, keep: list) -> None:
+    def encode(self, value: bytes, buf: bytearray, at: int, keep: list[Any]) -> None:
         n = len(value)
         if n > self.capacity:
             self._grow(n)
@@ -439,18 +453,20 @@ class FastFunc:
         # everything the pointers below point into must outlive the closure
         self._keep = (store, raw_func, args, result)
         c_func = c_void_p(addressof(raw_func))
-        c_context = c_void_p(ctypes.cast(store._context(), c_void_p).value)
+        c_context = c_void_p(pointer(store._context()))
         c_args, c_nargs = c_void_p(address(args)), c_size_t(nargs)
-        c_result = c_void_p(address(result)) if decoder else c_void_p(0)
+        result_at = address(result)
+        c_result = c_void_p(result_at if decoder else 0)
         c_nresults = c_size_t(1 if decoder else 0)
         call_raw = _func_call
-        result_at = c_result.value
 
         def check(error: int | None) -> None:
             if error:
                 raise WasmtimeError._from_ptr(ctypes.cast(error, ctypes.POINTER(ffi.wasmtime_error_t)))
 
         def take_result() -> Any:
+            if decoder is None:
+                return None
             try:
                 return decoder(result_at)
             finally:
@@ -461,31 +477,37 @@ class FastFunc:
 
         if nargs == 0 and decoder is None:
 
-            def call() -> None:
+            def call_bare() -> None:
                 check(call_raw(c_func, c_context, c_args, c_nargs, c_result, c_nresults))
+
+            self.call: Callable[..., Any] = call_bare
         elif nargs == 0:
 
-            def call() -> Any:
+            def call_without_arguments() -> Any:
                 check(call_raw(c_func, c_context, c_args, c_nargs, c_result, c_nresults))
                 return take_result()
+
+            self.call = call_without_arguments
         elif nargs == 1:
             (encode,) = encoders
 
-            def call(value: Any) -> Any:
-                keep: list = []
+            def call_with_one(value: Any) -> Any:
+                keep: list[Any] = []
                 encode(value, args, 0, keep)
                 check(call_raw(c_func, c_context, c_args, c_nargs, c_result, c_nresults))
-                return take_result() if decoder else None
+                return take_result()
+
+            self.call = call_with_one
         else:
 
-            def call(*values: Any) -> Any:
-                keep: list = []
+            def call_with_many(*values: Any) -> Any:
+                keep: list[Any] = []
                 for i, (encode, value) in enumerate(zip(encoders, values, strict=True)):
                     encode(value, args, i * VAL_SIZE, keep)
                 check(call_raw(c_func, c_context, c_args, c_nargs, c_result, c_nresults))
-                return take_result() if decoder else None
+                return take_result()
 
-        self.call = call
+            self.call = call_with_many
 
     def __call__(self, *args: Any) -> Any:
         return self.call(*args)

@@ -27,9 +27,21 @@ from wasmtime import WasmtimeError, _bindings
 from wasmtime._store import StoreContext
 from wasmtime.component import Linker, ResourceHost, ResourceType
 
-from ._fastcall import K_LIST, K_OPTION, K_RECORD, K_RESULT, K_U8, K_U64, MEMORY, VAL_SIZE, address
+from ._fastcall import (
+    K_LIST,
+    K_OPTION,
+    K_RECORD,
+    K_RESULT,
+    K_U8,
+    K_U64,
+    MEMORY,
+    VAL_SIZE,
+    address,
+    c_function,
+    pointer,
+)
+from ._wit import FILE_LOCKS
 
-INTERFACE = "styrene:core/file-locks@0.1.0"
 RESOURCE = "lockable-file"
 _TYPE_ID = 0x5354_4C4B  # tells this host's resources from any other's
 
@@ -69,7 +81,7 @@ _grants_lock = threading.Lock()
 def _key(store: Any) -> int:
     """The address of a store's context: the same for the `Store` a host holds
     and for the context wasmtime passes to its import functions."""
-    return ctypes.cast(store._context(), ctypes.c_void_p).value or 0
+    return pointer(store._context())
 
 
 _grants: dict[int, _Grant] = {}  # by `_key`
@@ -160,19 +172,15 @@ def _snapshot(granted: _Grant, fd: int, offset: int, length: int, siblings: list
 
 
 # the C API's allocators: what a callback returns, wasmtime frees as its own
-def _c(name: str, restype: Any, *argtypes: Any) -> Any:
-    return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(getattr(_bindings, name), ctypes.c_void_p).value)
-
-
 _P = ctypes.c_void_p
-_any_to_host = _c("_wasmtime_component_resource_any_to_host", _P, _P, _P, _P)
-_host_rep = _c("_wasmtime_component_resource_host_rep", ctypes.c_uint32, _P)
-_host_delete = _c("_wasmtime_component_resource_host_delete", None, _P)
-_error_delete = _c("_wasmtime_error_delete", None, _P)
-_val_new = _c("_wasmtime_component_val_new", _P, _P)
-_vallist_new_uninit = _c("_wasmtime_component_vallist_new_uninit", None, _P, ctypes.c_size_t)
-_valrecord_new_uninit = _c("_wasmtime_component_valrecord_new_uninit", None, _P, ctypes.c_size_t)
-_byte_vec_new = _c("_wasm_byte_vec_new", None, _P, ctypes.c_size_t, ctypes.c_char_p)
+_any_to_host = c_function("wasmtime_component_resource_any_to_host", _P, _P, _P, _P)
+_host_rep = c_function("wasmtime_component_resource_host_rep", ctypes.c_uint32, _P)
+_host_delete = c_function("wasmtime_component_resource_host_delete", None, _P)
+_error_delete = c_function("wasmtime_error_delete", None, _P)
+_val_new = c_function("wasmtime_component_val_new", _P, _P)
+_vallist_new_uninit = c_function("wasmtime_component_vallist_new_uninit", None, _P, ctypes.c_size_t)
+_valrecord_new_uninit = c_function("wasmtime_component_valrecord_new_uninit", None, _P, ctypes.c_size_t)
+_byte_vec_new = c_function("wasm_byte_vec_new", None, _P, ctypes.c_size_t, ctypes.c_char_p)
 _ENTRY_SIZE = 48  # a record entry: its name (16 bytes), then its value
 
 
@@ -294,7 +302,7 @@ def _callback(body: Any, result_type: Any) -> Any:
         except BaseException as e:  # never unwind through wasmtime: trap the call
             message = f"styrene-wasm file-locks host: {type(e).__name__}: {e}".encode()
             error = _bindings.wasmtime_error_new(ctypes.create_string_buffer(message))
-            return ctypes.cast(error, ctypes.c_void_p).value or 0
+            return pointer(error)
 
     return _callback_type(call)
 
@@ -344,12 +352,12 @@ def define(linker: Linker, component: Any, engine: Any) -> None:
     if not sys.platform.startswith("linux"):
         global _SETLK, _GETLK
         _SETLK = _GETLK = None  # classic fcntl locks are per process: no substitute
-    imported = component.type.imports(engine).get(INTERFACE)
+    imported = component.type.imports(engine).get(FILE_LOCKS)
     if imported is None:
         return  # a component that takes no locks
     types = {name: item.ty for name, item in imported.ty.exports(engine).items()}
     calls = {"open": _call_open, "set": _call_set, "conflicts": _call_conflicts, "snapshot": _call_snapshot}
-    with linker.root() as root, root.add_instance(INTERFACE) as iface:
+    with linker.root() as root, root.add_instance(FILE_LOCKS) as iface:
         iface.add_resource(RESOURCE, ResourceType.host(_TYPE_ID), _drop)
         for name, body in calls.items():
             export = f"[static]{RESOURCE}.{name}" if name == "open" else f"[method]{RESOURCE}.{name}"
@@ -363,7 +371,7 @@ def define(linker: Linker, component: Any, engine: Any) -> None:
                 len(encoded),
                 ctypes.cast(callback, _bindings.wasmtime_component_func_callback_t),
                 None,
-                ctypes.cast(None, ctypes.CFUNCTYPE(None, ctypes.c_void_p)),
+                ctypes.cast(0, ctypes.CFUNCTYPE(None, ctypes.c_void_p)),  # no finalizer
             )
             if error:
                 raise WasmtimeError._from_ptr(error)

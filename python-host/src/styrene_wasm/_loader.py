@@ -25,8 +25,7 @@ import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from wasmtime import Config, Engine, Store, Trap, WasiConfig, WasmtimeError
-from wasmtime import _bindings as capi
+from wasmtime import Config, Engine, Store, Trap, WasiConfig, WasmtimeError, _bindings as capi
 from wasmtime.component import Component, Linker
 
 from . import _file_locks
@@ -329,7 +328,8 @@ class Instance:
         fast = self._funcs.get(key)
         if fast is None:
             index = self.instance.get_export_index(self.store, interface)
-            func = self.instance.get_func(self.store, self.instance.get_export_index(self.store, name, index))
+            inner = None if index is None else self.instance.get_export_index(self.store, name, index)
+            func = None if inner is None else self.instance.get_func(self.store, inner)
             if func is None:
                 raise LookupError(f"the component exports no {key}")
             fast = self._funcs[key] = FastFunc(self.store, func)
@@ -474,7 +474,7 @@ def _component_call(interface: str, name: str) -> Callable[..., Any]:
 
 
 def _core_call(interface: str, name: str) -> Callable[..., Any]:
-    from . import _core_lane
+    from . import _canonical, _core_lane
 
     loaded = load()
     pool = loaded.lane_instances
@@ -492,7 +492,7 @@ def _core_call(interface: str, name: str) -> Callable[..., Any]:
             inst.refresh_deadline()
         try:
             result = run(inst, args)
-        except (WasmtimeError, Trap, _core_lane.Lowering, _core_lane.canon.Invalid) as failure:
+        except (WasmtimeError, Trap, _core_lane.Lowering, _canonical.Invalid) as failure:
             pool.discard(inst)
             raise _core_lane.trap_error(failure, name, bytes(inst.stderr)) from None
         except BaseException:

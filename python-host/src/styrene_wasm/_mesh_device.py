@@ -8,34 +8,46 @@ it is as cheap to build, copy and compare as styrened's.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from . import _loader
+from . import _loader, _wit
+from ._wit import NODES
 
-_NODES = "styrene:core/nodes@0.1.0"
-_device_types = _loader.bind(_NODES, "device-types")
-_parse = _loader.bind(_NODES, "parse-announce-data")
-_try_lxmf = _loader.bind(_NODES, "try-lxmf-parse")
-_create = _loader.bind(_NODES, "create-mesh-device")
-_sanitize = _loader.bind(_NODES, "sanitize-fingerprint")
-_status = _loader.bind(_NODES, "device-status")
-_last_seen = _loader.bind(_NODES, "last-seen-display")
+_device_types = _loader.bind(NODES, "device-types")
+_parse = _loader.bind(NODES, "parse-announce-data")
+_try_lxmf = _loader.bind(NODES, "try-lxmf-parse")
+_create = _loader.bind(NODES, "create-mesh-device")
+_sanitize = _loader.bind(NODES, "sanitize-fingerprint")
+_status = _loader.bind(NODES, "device-status")
+_last_seen = _loader.bind(NODES, "last-seen-display")
 
 # (WIT case index, styrened member name, value), from the component's own table
+# (a type checker reads only literal member lists: hence the ignore below)
+_wit.fields(NODES, "device-type-info", ("device_type", "name", "value"))
 _TYPES = _device_types()
 DeviceType = Enum("DeviceType", [(name, value) for _, name, value in _TYPES], module=__name__)  # type: ignore[misc]
 DeviceType.__doc__ = "What kind of node announced (styrened's DeviceType)."
-NodeStatus = Enum("NodeStatus", [("ACTIVE", "active"), ("STALE", "stale"), ("LOST", "lost")], module=__name__)  # type: ignore[misc]
-NodeStatus.__doc__ = "How recently a node announced (styrened's NodeStatus)."
+
+
+class NodeStatus(Enum):
+    """How recently a node announced (styrened's NodeStatus)."""
+
+    ACTIVE = "active"
+    STALE = "stale"
+    LOST = "lost"
+
 
 # WIT case index <-> member, rebuilt by activate() when styrened's enums are adopted
 _by_case: list[Any] = [DeviceType[name] for _, name, _ in sorted(_TYPES)]
 _case_of: dict[Any, int] = {member: case for case, member in enumerate(_by_case)}
-_statuses: list[Any] = [NodeStatus.ACTIVE, NodeStatus.STALE, NodeStatus.LOST]
+# styrened's NodeStatus member of each `node-status` case
+_STATUS_NAMES = _wit.by_case(NODES, "node-status", {"active": "ACTIVE", "stale": "STALE", "lost": "LOST"})
+_statuses: list[Any] = [NodeStatus[name] for name in _STATUS_NAMES]
 
 _FINGERPRINT_RE = re.compile(r"^[a-zA-Z0-9._|\-]{1,64}$")
 
@@ -110,12 +122,36 @@ class MeshDevice:
         )
 
 
-def _adopt(device_type: Any, node_status: Any) -> None:
-    """Use these enum classes (styrened's, after ``activate()``) for every result."""
+# A `mesh-device` record is a tuple in the dataclass's field order, which
+# styrened's MeshDevice shares: records become devices positionally.
+FIELDS = tuple(f.name for f in dataclasses.fields(MeshDevice))
+_wit.fields(NODES, "mesh-device", FIELDS)
+_DEVICE_TYPE = FIELDS.index("device_type")
+_wit.fields(
+    NODES,
+    "announce-info",
+    (
+        "name",
+        "device_type",
+        "capabilities",
+        "version",
+        "lxmf_destination_hash",
+        "short_name",
+        "system_fingerprint",
+        "nomadnet_destination_hash",
+    ),
+)
+
+
+def _adopt(device_type: Any, node_status: Any, device_class: type) -> None:
+    """Use these classes (styrened's, after ``activate()``) for every result."""
     global _by_case, _case_of, _statuses
+    theirs = tuple(f.name for f in dataclasses.fields(device_class))
+    if theirs != FIELDS:
+        raise _wit.InterfaceMismatch(f"{device_class.__qualname__} has the fields {theirs}, not {FIELDS}")
     _by_case = [device_type[name] for _, name, _ in sorted(_TYPES)]
     _case_of = {member: case for case, member in enumerate(_by_case)}
-    _statuses = [node_status.ACTIVE, node_status.STALE, node_status.LOST]
+    _statuses = [node_status[name] for name in _STATUS_NAMES]
 
 
 def _sanitize_fingerprint(raw: str | None) -> str | None:
@@ -128,12 +164,12 @@ def _hint(aspect_hint: Any) -> int | None:
     return None if aspect_hint is None else _case_of[_by_case[0].__class__(aspect_hint.value)]
 
 
-def _tuple(info: tuple) -> tuple:
+def _tuple(info: tuple[Any, ...]) -> tuple[Any, ...]:
     name, case, *rest = info
     return (name, _by_case[case], *rest)
 
 
-def _try_lxmf_parse(app_data: bytes, aspect_hint: Any = None) -> tuple | None:
+def _try_lxmf_parse(app_data: bytes, aspect_hint: Any = None) -> tuple[Any, ...] | None:
     """What LXMF's helpers make of app_data (styrened's ``_try_lxmf_parse``), or None."""
     if not app_data:
         return None
@@ -141,7 +177,7 @@ def _try_lxmf_parse(app_data: bytes, aspect_hint: Any = None) -> tuple | None:
     return None if result is None else _tuple(result)
 
 
-def parse_announce_data(app_data: bytes | None, aspect_hint: Any = None) -> tuple:
+def parse_announce_data(app_data: bytes | None, aspect_hint: Any = None) -> tuple[Any, ...]:
     """Parse announce app_data into styrened's 8-tuple: (name, device_type,
     capabilities, version, lxmf_destination_hash, short_name,
     system_fingerprint, nomadnet_destination_hash)."""
@@ -164,9 +200,9 @@ def create_mesh_device(
     return device
 
 
-def _from_record(record: tuple | list) -> Any:
-    """A ``MeshDevice`` from the component's ``mesh-device`` record: its fields
-    are in the dataclass's positional order, the device type as a case index."""
+def _from_record(record: tuple[Any, ...] | list[Any]) -> Any:
+    """A ``MeshDevice`` from the component's ``mesh-device`` record (:data:`FIELDS`
+    in order, the device type as a case index)."""
     fields = list(record)
-    fields[3] = _by_case[fields[3]]
+    fields[_DEVICE_TYPE] = _by_case[fields[_DEVICE_TYPE]]
     return MeshDevice(*fields)

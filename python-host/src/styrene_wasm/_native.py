@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import threading
 
@@ -42,16 +41,3 @@ def _probe() -> str | None:
     except Exception as e:
         return f"{type(e).__name__}: {e}"
     return None
-
-
-def export(namespace: dict, names: tuple[str, ...], component: str, upstream: str) -> str:
-    """Fills a drop-in module's namespace with `names` from the component-backed
-    module (`component`, relative to this package), or from styrened's own
-    (`upstream`) when the component cannot be used; returns which it took."""
-    if unavailable_reason() is None:
-        implementation, which = importlib.import_module(component, __package__), "component"
-    else:
-        implementation, which = importlib.import_module(upstream), "styrened"
-    namespace.update({name: getattr(implementation, name) for name in names})
-    namespace["__all__"] = [name for name in names if not name.startswith("_")]
-    return which

@@ -32,7 +32,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from . import _loader, _mesh_device
+from wasmtime import WasmtimeError
+
+from . import _loader, _mesh_device, _wit
+from ._wit import NODES, SHORTCUTS
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +46,6 @@ _HEX_PREFIX_PATTERN = re.compile(r"^[a-fA-F0-9]+$")
 # one lock for every store in the process, as in styrened (re-entrant here:
 # a store method never waits on itself)
 _db_lock = threading.RLock()
-
-_NODES = "styrene:core/nodes@0.1.0"
-_SHORTCUTS = "styrene:core/shortcuts@0.1.0"
 
 
 class NodeStoreError(sqlite3.DatabaseError):
@@ -90,19 +90,29 @@ def get_db_path() -> Path:
     return path
 
 
-_ERROR_NAMES = ("not a database", "damaged", "not a styrened node store", "cannot access", "database error")
-_BUSY = len(_ERROR_NAMES)  # `store-error.busy`, after the cases above
+# what each store error says, by its WIT name; `busy` is styrened's own sqlite3
+# error once its busy timeout has passed
+_ERROR_LABELS = {
+    "not-a-database": "not a database",
+    "corrupt": "damaged",
+    "foreign-schema": "not a styrened node store",
+    "io": "cannot access",
+    "sqlite": "database error",
+    "busy": None,
+}
+# every store function fails with the one store error type (get-nodes-packed `use`s it)
+_errors = _wit.Errors(NODES, "[static]node-store.open", _ERROR_LABELS)
 
 
-def _check(result: tuple) -> Any:
+def _check(result: tuple[bool, Any]) -> Any:
     ok, value = result
     if ok:
         return value
-    case, message = value
-    if case == _BUSY:
-        # what styrened's own sqlite3 raises once its busy timeout has passed
+    name, message = _errors.read(value)
+    label = _ERROR_LABELS[name]
+    if label is None:
         raise sqlite3.OperationalError("database is locked")
-    raise NodeStoreError(f"{_ERROR_NAMES[case]}: {message}")
+    raise NodeStoreError(f"{label}: {message}")
 
 
 class _Database:
@@ -128,7 +138,7 @@ class _Database:
     def _start(self) -> None:
         self.instance = _loader.Instance(_loader.load(), directory=self.path.parent)
         try:
-            open_store = self.instance.func(_NODES, "[static]node-store.open")
+            open_store = self.instance.func(NODES, "[static]node-store.open")
             self.handle = _check(open_store(self.path.name))
         except BaseException:
             self._discard()
@@ -147,7 +157,7 @@ class _Database:
             if handle is not None:
                 try:
                     handle.drop(self.instance.store)
-                except _loader.WasmtimeError:
+                except WasmtimeError:
                     pass  # a trapped instance: SQLite rolls back a hot journal on the next open
             self._discard()
 
@@ -159,19 +169,19 @@ class _Database:
 
     def call(self, method: str, *args: Any) -> Any:
         """A method of the open store."""
-        return self._run(f"node-store.{method}", _NODES, f"[method]node-store.{method}", args)
+        return self._run(f"node-store.{method}", NODES, f"[method]node-store.{method}", args)
 
     def packed(self, query: tuple[int, Any]) -> Any:
         """``shortcuts.get-nodes-packed`` of the open store."""
-        return self._run("get-nodes-packed", _SHORTCUTS, "get-nodes-packed", (query,))
+        return self._run("get-nodes-packed", SHORTCUTS, "get-nodes-packed", (query,))
 
-    def _run(self, where: str, interface: str, name: str, args: tuple) -> Any:
+    def _run(self, where: str, interface: str, name: str, args: tuple[Any, ...]) -> Any:
         with _db_lock:
             if self.handle is None:
                 self._start()
             try:
                 return _check(self.instance.call_func(interface, name, self.handle, *args))
-            except _loader.WasmtimeError as trap:
+            except WasmtimeError as trap:
                 # SQLite rolls back a half-done write (its hot journal) when the
                 # file is next opened, by this store or any other program
                 stderr = bytes(self.instance.stderr)
@@ -188,13 +198,17 @@ class _Database:
 atexit.register(_Database.close_all)
 
 
-# case indexes of `identity-lookup` (wit/nodes.wit) and `node-query` (wit/shortcuts.wit)
-_FOUND, _NOT_FOUND, _INVALID_PREFIX, _AMBIGUOUS = range(4)
-_ALL, _STYRENE = (0, None), (1, None)
-_BY_SHORT_NAME, _BY_SHORT_NAME_PREFIX = 2, 3
+_FOUND, _NOT_FOUND, _INVALID_PREFIX, _AMBIGUOUS = _wit.cases(
+    NODES, "identity-lookup", ("found", "not-found", "invalid-prefix", "ambiguous")
+)
+_REJECTED = _wit.cases(NODES, "save-outcome", ("saved", "rejected"))[1]
+_ALL, _STYRENE, _BY_SHORT_NAME, _BY_SHORT_NAME_PREFIX = _wit.cases(
+    SHORTCUTS, "node-query", ("all", "styrene", "short-name", "short-name-prefix")
+)
 
 
-def _to_record(d: Any) -> tuple:
+def _to_record(d: Any) -> tuple[Any, ...]:
+    """The `mesh-device` record of a device, in :data:`_mesh_device.FIELDS` order."""
     case = _mesh_device._hint(d.device_type)
     capabilities = list(d.capabilities) if d.capabilities is not None else None
     return (
@@ -219,7 +233,7 @@ def _to_record(d: Any) -> tuple:
     )
 
 
-def _to_device(record: tuple | None) -> Any:
+def _to_device(record: tuple[Any, ...] | None) -> Any:
     return None if record is None else _mesh_device._from_record(record)
 
 
@@ -233,10 +247,11 @@ _PATH_COLUMNS = (
     "expires",
     "updated_at",
 )
+_wit.fields(NODES, "path-entry", _PATH_COLUMNS)
 
 
-def _to_path(entry: tuple | None) -> dict | None:
-    return None if entry is None else dict(zip(_PATH_COLUMNS, entry, strict=True))
+def _to_path(entry: tuple[Any, ...]) -> dict[str, Any]:
+    return dict(zip(_PATH_COLUMNS, entry, strict=True))
 
 
 def init_db(db_path: Path | None = None) -> sqlite3.Connection:
@@ -280,7 +295,7 @@ class NodeStore:
             logger.warning(f"Invalid identity_hash rejected: {device.identity_hash!r}")
             return
         outcome = self._db.call("save-node", _to_record(device))
-        if outcome[0] == 1:  # rejected by the component's own check
+        if outcome[0] == _REJECTED:  # by the component's own check
             logger.warning(outcome[1])
 
     def get_node_by_destination(self, destination_hash: str) -> Any:
@@ -323,21 +338,21 @@ class NodeStore:
             lxmf_destination_hash,
         )
 
-    def _nodes(self, query: tuple) -> list:
+    def _nodes(self, query: tuple[Any, ...]) -> list[Any]:
         # the packed form: one string across the C API instead of ~20 values a node
         from_record = _mesh_device._from_record
         return [from_record(r) for r in json.loads(self._db.packed(query))]
 
-    def get_all_nodes(self) -> list:
-        return self._nodes(_ALL)
+    def get_all_nodes(self) -> list[Any]:
+        return self._nodes((_ALL, None))
 
-    def get_styrene_nodes(self) -> list:
-        return self._nodes(_STYRENE)
+    def get_styrene_nodes(self) -> list[Any]:
+        return self._nodes((_STYRENE, None))
 
-    def get_nodes_by_short_name(self, short_name: str) -> list:
+    def get_nodes_by_short_name(self, short_name: str) -> list[Any]:
         return self._nodes((_BY_SHORT_NAME, short_name))
 
-    def get_nodes_by_short_name_prefix(self, prefix: str) -> list:
+    def get_nodes_by_short_name_prefix(self, prefix: str) -> list[Any]:
         return self._nodes((_BY_SHORT_NAME_PREFIX, prefix))
 
     def delete_node(self, destination_hash: str) -> bool:
@@ -369,11 +384,12 @@ class NodeStore:
             "save-path", destination_hash, next_hop, hops, interface_type, interface_name, bitrate, expires
         )
 
-    def get_all_paths(self) -> list[dict]:
+    def get_all_paths(self) -> list[dict[str, Any]]:
         return [_to_path(p) for p in self._db.call("get-all-paths")]
 
-    def get_path(self, destination_hash: str) -> dict | None:
-        return _to_path(self._db.call("get-path", destination_hash))
+    def get_path(self, destination_hash: str) -> dict[str, Any] | None:
+        entry = self._db.call("get-path", destination_hash)
+        return None if entry is None else _to_path(entry)
 
     def prune_expired_paths(self) -> int:
         return self._db.call("prune-expired-paths")

@@ -14,10 +14,13 @@ import logging
 import threading
 from collections.abc import Callable
 from enum import Enum
-from typing import Any
+from typing import Any, NoReturn
 
-from . import _loader
+from wasmtime import WasmtimeError
+
+from . import _loader, _wit
 from ._native import unavailable_reason
+from ._wit import PQC
 
 try:
     from cryptography.exceptions import InvalidTag
@@ -29,32 +32,48 @@ except ImportError:  # styrened depends on cryptography; this is for hosts witho
 
 logger = logging.getLogger(__name__)
 
-_PQC = "styrene:core/pqc@0.1.0"
-_kem_generate_keypair = _loader.bind(_PQC, "kem-generate-keypair")
-_kem_encapsulate = _loader.bind(_PQC, "kem-encapsulate")
-_kem_decapsulate = _loader.bind(_PQC, "kem-decapsulate")
-_x25519_generate_keypair = _loader.bind(_PQC, "x25519-generate-keypair")
-_x25519_derive_shared = _loader.bind(_PQC, "x25519-derive-shared")
-_hybrid_kdf = _loader.bind(_PQC, "hybrid-kdf")
-_aes_gcm_encrypt = _loader.bind(_PQC, "aes-gcm-encrypt")
-_aes_gcm_decrypt = _loader.bind(_PQC, "aes-gcm-decrypt")
-_ratchet_key = _loader.bind(_PQC, "ratchet-key")
+_kem_generate_keypair = _loader.bind(PQC, "kem-generate-keypair")
+_kem_encapsulate = _loader.bind(PQC, "kem-encapsulate")
+_kem_decapsulate = _loader.bind(PQC, "kem-decapsulate")
+_x25519_generate_keypair = _loader.bind(PQC, "x25519-generate-keypair")
+_x25519_derive_shared = _loader.bind(PQC, "x25519-derive-shared")
+_hybrid_kdf = _loader.bind(PQC, "hybrid-kdf")
+_aes_gcm_encrypt = _loader.bind(PQC, "aes-gcm-encrypt")
+_aes_gcm_decrypt = _loader.bind(PQC, "aes-gcm-decrypt")
+_ratchet_key = _loader.bind(PQC, "ratchet-key")
+_wit.fields(PQC, "kem-keypair", ("public_key", "secret_key"))
+_wit.fields(PQC, "kem-encapsulation", ("ciphertext", "shared_secret"))
+_wit.fields(PQC, "x25519-keypair", ("public_key", "private_key"))
 
-_INVALID_TAG = 2  # case index of pqc-error.invalid-tag
+# The pqc error codes: the handshake's and the primitives'. A primitive raises
+# cryptography's InvalidTag for `invalid-tag`, ValueError for the rest.
+_ERROR_CODES = (
+    "invalid-key",
+    "invalid-data",
+    "invalid-tag",
+    "malformed",
+    "unknown-session",
+    "peer-mismatch",
+    "bad-confirmation",
+    "replay",
+    "no-active-session",
+    "not-handshake",
+)
+_errors = _wit.Errors(PQC, "aes-gcm-decrypt", _ERROR_CODES)
 
 
 class PQCNotAvailableError(Exception):
     """Raised when PQC operations are attempted without an ML-KEM implementation."""
 
 
-def _raise(error: tuple) -> Any:
-    case, message = error
-    if case == _INVALID_TAG:
+def _raise(error: tuple[int, Any]) -> NoReturn:
+    name, message = _errors.read(error)
+    if name == "invalid-tag":
         raise InvalidTag()
     raise ValueError(message)
 
 
-def _ok(result: tuple) -> Any:
+def _ok(result: tuple[Any, ...]) -> Any:
     ok, value = result
     return value if ok else _raise(value)
 
@@ -116,7 +135,7 @@ def ratchet_key(current_key: bytes, counter: int) -> bytes:
 # ---------------------------------------------------------------- the session service
 
 try:
-    from styrened.models.pqc import PQCSessionState, SecurityTier
+    from styrened.models.pqc import PQCSessionState as PQCSessionState, SecurityTier as SecurityTier
 except ImportError:  # styrened's enums, when styrened is not installed
 
     class SecurityTier(Enum):  # type: ignore[no-redef]
@@ -137,9 +156,26 @@ except ImportError:  # styrened's enums, when styrened is not installed
         EXPIRED = "expired"
 
 
-# WIT case order of `session-state` and `security-tier`
-_STATES = ("INITIATING", "RESPONDING", "ESTABLISHED", "EXPIRED")
-_TIERS = ("RNS_ONLY", "PQC_HYBRID", "PQC_DEGRADED")
+# styrened's member of each `session-state` and `security-tier` case
+_STATES = _wit.by_case(
+    PQC,
+    "session-state",
+    {
+        "initiating": "INITIATING",
+        "responding": "RESPONDING",
+        "established": "ESTABLISHED",
+        "expired": "EXPIRED",
+    },
+)
+_TIERS = _wit.by_case(
+    PQC, "security-tier", {"rns-only": "RNS_ONLY", "pqc-hybrid": "PQC_HYBRID", "pqc-degraded": "PQC_DEGRADED"}
+)
+_wit.fields(
+    PQC,
+    "session-info",
+    ("session_id", "peer_hash", "state", "created_at", "last_rekeyed_at", "rekey_count", "security_tier"),
+)
+_wit.fields(PQC, "outgoing", ("peer", "message_type", "payload"))
 PQC_MESSAGE_TYPES = (0xD0, 0xD1, 0xD2, 0xD3, 0xD5)
 
 Sender = Callable[[str, int, bytes], Any]
@@ -150,7 +186,7 @@ def _message_type_class() -> Any:
     try:
         from styrened.models.styrene_wire import StyreneMessageType
     except ImportError:
-        from .wire import StyreneMessageType  # type: ignore[assignment]
+        from .wire import StyreneMessageType
     return StyreneMessageType
 
 
@@ -177,7 +213,7 @@ class SessionInfo:
         "state",
     )
 
-    def __init__(self, record: tuple) -> None:
+    def __init__(self, record: tuple[Any, ...]) -> None:
         sid, peer, state, created, rekeyed, count, tier = record
         self.session_id: bytes = sid
         self.peer_hash: str = peer
@@ -234,21 +270,21 @@ class PQCSessionService:
 
     def _start(self) -> None:
         self._instance = _loader.Instance(_loader.load())
-        constructor = self._instance.func(_PQC, "[constructor]session-service")
+        constructor = self._instance.func(PQC, "[constructor]session-service")
         self._handle = constructor(self._rekey_interval_hours)
 
     def _call(self, method: str, *args: Any) -> Any:
         with self._lock:
             try:
-                return self._instance.call_method(_PQC, "session-service", method, self._handle, *args)
-            except _loader.WasmtimeError as trap:
+                return self._instance.call_method(PQC, "session-service", method, self._handle, *args)
+            except WasmtimeError as trap:
                 # the sessions lived in the trapped instance and are gone with it (their
                 # keys never left it); peers handshake again with the fresh service
                 stderr = bytes(self._instance.stderr)
                 self._start()
                 raise _loader.trap_error(trap, f"session-service.{method}", stderr) from None
 
-    def _deliver(self, outgoing: tuple | None) -> Any:
+    def _deliver(self, outgoing: tuple[Any, ...] | None) -> Any:
         if outgoing is None:
             return None
         peer, message_type, payload = outgoing

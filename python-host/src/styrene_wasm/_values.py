@@ -2,7 +2,8 @@
 
 A payload value crosses the boundary as a flat, pre-order list of nodes
 (``array(n)`` and ``mapping(n)`` are followed by their items). Here a node is
-``(case_index, payload)`` in the order of the WIT variant's cases.
+``(case_index, payload)``, the index of its case in the component's
+``value-node`` variant (read from its type at import).
 
 ``to_nodes`` accepts what ``msgpack.packb(value, use_bin_type=True)`` accepts
 and raises what it raises for the rest (``TypeError``, ``OverflowError``,
@@ -16,10 +17,12 @@ from __future__ import annotations
 from collections import namedtuple
 from typing import Any
 
+from . import _wit
+
 try:  # msgpack's own classes, so values compare equal to what styrened returns
     from msgpack import ExtType, Timestamp
 except ImportError:  # pragma: no cover - msgpack is optional
-    ExtType = namedtuple("ExtType", "code data")  # type: ignore[misc]
+    ExtType = namedtuple("ExtType", "code data")  # type: ignore[no-redef]
 
     class Timestamp:  # type: ignore[no-redef]
         """A MessagePack timestamp (seconds, nanoseconds)."""
@@ -42,7 +45,23 @@ except ImportError:  # pragma: no cover - msgpack is optional
             return f"Timestamp(seconds={self.seconds}, nanoseconds={self.nanoseconds})"
 
 
-NIL, BOOLEAN, INTEGER, UNSIGNED, FLOAT, TEXT, BINARY, ARRAY, MAPPING, EXT, TIMESTAMP = range(11)
+NIL, BOOLEAN, INTEGER, UNSIGNED, FLOAT, TEXT, BINARY, ARRAY, MAPPING, EXT, TIMESTAMP = _wit.cases(
+    _wit.WIRE,
+    "value-node",
+    (
+        "nil",
+        "boolean",
+        "integer",
+        "unsigned",
+        "float",
+        "text",
+        "binary",
+        "array",
+        "mapping",
+        "ext",
+        "timestamp",
+    ),
+)
 _NIL = (NIL, None)
 _TRUE = (BOOLEAN, True)
 _FALSE = (BOOLEAN, False)
@@ -105,9 +124,9 @@ def from_nodes(nodes: list[tuple[int, Any]]) -> Any:
     """Build the Python value of a decoded node list (iteratively: nesting reaches 1024)."""
     if len(nodes) == 1:  # the common scalar case
         return _scalar(*nodes[0])
-    root: list = []
+    root: list[Any] = []
     # each frame: [container, remaining slots, pending map key]
-    stack: list[list] = [[root, 1, None]]
+    stack: list[list[Any]] = [[root, 1, None]]
     for case, payload in nodes:
         if case == ARRAY:
             value: Any = []

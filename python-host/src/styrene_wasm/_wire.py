@@ -28,20 +28,22 @@ import marshal
 import os
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any
+from typing import Any, NoReturn, Self
 
-from . import _loader
+from . import _loader, _wit
 from ._values import from_nodes, to_nodes
+from ._wit import SHORTCUTS, WIRE
 
-_WIRE = "styrene:core/wire@0.1.0"
-_SHORTCUTS = "styrene:core/shortcuts@0.1.0"
-_decode_payload = _loader.bind(_WIRE, "decode-payload")
-_encode_payload = _loader.bind(_WIRE, "encode-payload")
-_message_types = _loader.bind(_WIRE, "message-types")
-_decode_header = _loader.bind(_SHORTCUTS, "decode-header")
-_decode_envelope_marshal = _loader.bind(_SHORTCUTS, "decode-envelope-marshal")
-_decode_payload_marshal = _loader.bind(_SHORTCUTS, "decode-payload-marshal")
-_encode_payload_marshal = _loader.bind(_SHORTCUTS, "encode-payload-marshal")
+_decode_payload = _loader.bind(WIRE, "decode-payload")
+_encode_payload = _loader.bind(WIRE, "encode-payload")
+_message_types = _loader.bind(WIRE, "message-types")
+_decode_header = _loader.bind(SHORTCUTS, "decode-header")
+_decode_envelope_marshal = _loader.bind(SHORTCUTS, "decode-envelope-marshal")
+_decode_payload_marshal = _loader.bind(SHORTCUTS, "decode-payload-marshal")
+_encode_payload_marshal = _loader.bind(SHORTCUTS, "encode-payload-marshal")
+# the records these modules unpack, in the order they unpack them
+_wit.fields(WIRE, "message-type", ("name", "value"))
+_wit.fields(SHORTCUTS, "header", ("version", "message_type", "request_id", "payload_offset"))
 
 STYRENE_PREFIX: bytes = b"styrene.io:"
 STYRENE_VERSION_1: int = 1
@@ -57,7 +59,8 @@ MAX_MSGPACK_MAP_LEN: int = 1000
 MAX_MSGPACK_ARRAY_LEN: int = 10000
 MAX_MSGPACK_STR_LEN: int = 65536
 
-# The members come from the component's table, so there is one source of truth.
+# The members come from the component's table, so there is one source of truth
+# (a type checker reads only literal member lists: hence the ignore).
 StyreneMessageType = IntEnum(  # type: ignore[misc]
     "StyreneMessageType", [(name, value) for name, value in _message_types()], module=__name__
 )
@@ -84,26 +87,25 @@ class PayloadDecodeError(StyreneWireError):
     """Raised when payload cannot be decoded."""
 
 
-# `error-code` cases, in WIT order, to the class styrened raises for each
-_ERROR_CLASS_NAMES = (
-    "InvalidPrefixError",
-    "InvalidPrefixError",
-    "UnsupportedVersionError",
-    "InvalidMessageTypeError",
-    "InvalidPrefixError",
-    "ValueError",
-    "ValueError",
-    "ValueError",
-    "PayloadDecodeError",
-    "ValueError",
-)
+# each wire error, by its WIT code, to the class styrened raises for it
+_ERROR_CLASS_NAMES = {
+    "message-too-short": "InvalidPrefixError",
+    "invalid-prefix": "InvalidPrefixError",
+    "unsupported-version": "UnsupportedVersionError",
+    "unknown-message-type": "InvalidMessageTypeError",
+    "v2-too-short": "InvalidPrefixError",
+    "payload-too-large": "ValueError",
+    "invalid-request-id": "ValueError",
+    "v1-with-request-id": "ValueError",
+    "payload-decode": "PayloadDecodeError",
+    "payload-encode": "ValueError",
+}
+# every wire function fails with the one wire error type (the shortcuts `use` it)
+_errors = _wit.Errors(WIRE, "decode-payload", _ERROR_CLASS_NAMES)
 
 
-_PAYLOAD_DECODE = _ERROR_CLASS_NAMES.index("PayloadDecodeError")
-
-
-def _raise(error: tuple[int, str]) -> None:
-    code, message = error
+def _raise(error: tuple[int, str]) -> NoReturn:
+    code, message = _errors.read(error)
     name = _ERROR_CLASS_NAMES[code]
     # looked up at raise time: `activate()` may have swapped in styrened's own classes
     cls = ValueError if name == "ValueError" else globals()[name]
@@ -115,26 +117,6 @@ def generate_request_id() -> bytes:
     return os.urandom(REQUEST_ID_LENGTH)
 
 
-def _post_init(self: Any) -> None:
-    if not 0 <= self.version <= 255:
-        raise ValueError(f"version must be 0-255, got {self.version}")
-    if len(self.payload) > MAX_PAYLOAD_SIZE:
-        raise ValueError(f"payload too large: {len(self.payload)} > {MAX_PAYLOAD_SIZE}")
-    if self.request_id is not None and len(self.request_id) != REQUEST_ID_LENGTH:
-        raise ValueError(f"request_id must be {REQUEST_ID_LENGTH} bytes, got {len(self.request_id)}")
-    if self.version == STYRENE_VERSION_2 and self.request_id is None:
-        self.request_id = generate_request_id()
-    elif self.version == STYRENE_VERSION_1 and self.request_id is not None:
-        raise ValueError("v1 messages cannot have request_id")
-
-
-def _encode(self: Any) -> bytes:
-    header = STYRENE_PREFIX + bytes([self.version]) + bytes([self.message_type])
-    if self.version == STYRENE_VERSION_2:
-        return header + (self.request_id if self.request_id else NO_CORRELATION) + self.payload
-    return header + self.payload
-
-
 # The payload object of the envelope decoded last, and its value as the same
 # call decoded it (``decode-envelope-marshal``): ``decode_payload`` of exactly
 # that object, what styrened's handlers call next, needs no call of its own.
@@ -143,56 +125,79 @@ def _encode(self: Any) -> bytes:
 _last_decoded: tuple[Any, Any] = (None, None)
 
 
-def _decode(cls: type, data: bytes) -> Any:
-    global _last_decoded
-    if type(data) is not bytes:
-        data = bytes(data)
-    if _decode_envelope_marshal.lane == "core":
-        ok, out = _decode_envelope_marshal(data)
-        if not ok:
-            _raise(out)
-        version, message_type, request_id, offset, value = marshal.loads(out)
-        payload = data[offset:]
-        envelope = cls(
-            version=version, message_type=_members[message_type], payload=payload, request_id=request_id
-        )
-        _last_decoded = (payload, value)
-        return envelope
-    # The component validates the header (every check up to the v2 length
-    # check looks only at the first 29 bytes and the length up to 29), so only
-    # those bytes cross; the payload is sliced here and its size is checked by
-    # the constructor, which is exactly where styrened checks it on decode.
-    ok, header = _decode_header(data[:MIN_MESSAGE_LENGTH_V2])
-    if not ok:
-        _raise(header)
-    version, message_type, request_id, offset = header
-    return cls(
-        version=version, message_type=_members[message_type], payload=data[offset:], request_id=request_id
-    )
-
-
-def _is_styrene_message(cls: type, data: bytes) -> bool:
-    return data.startswith(STYRENE_PREFIX)
-
-
-def _expects_response(self: Any) -> bool:
-    return self.request_id is not None and self.request_id != NO_CORRELATION
-
-
 @dataclass
 class StyreneEnvelope:
-    """A Styrene envelope: version, message type, raw payload, request id (v2)."""
+    """A Styrene envelope: version, message type, raw payload, request id (v2).
+
+    ``encode``, ``decode`` and ``is_styrene_message`` are what ``activate()``
+    puts on styrened's own class too (as :func:`_encode`, :func:`_decode` and
+    :func:`_is_styrene_message`), so they use only the fields both classes have.
+    """
 
     version: int
     message_type: StyreneMessageType
     payload: bytes
     request_id: bytes | None = field(default=None)
 
-    __post_init__ = _post_init
-    expects_response = property(_expects_response)
-    encode = _encode
-    decode = classmethod(_decode)
-    is_styrene_message = classmethod(_is_styrene_message)
+    def __post_init__(self) -> None:
+        if not 0 <= self.version <= 255:
+            raise ValueError(f"version must be 0-255, got {self.version}")
+        if len(self.payload) > MAX_PAYLOAD_SIZE:
+            raise ValueError(f"payload too large: {len(self.payload)} > {MAX_PAYLOAD_SIZE}")
+        if self.request_id is not None and len(self.request_id) != REQUEST_ID_LENGTH:
+            raise ValueError(f"request_id must be {REQUEST_ID_LENGTH} bytes, got {len(self.request_id)}")
+        if self.version == STYRENE_VERSION_2 and self.request_id is None:
+            self.request_id = generate_request_id()
+        elif self.version == STYRENE_VERSION_1 and self.request_id is not None:
+            raise ValueError("v1 messages cannot have request_id")
+
+    @property
+    def expects_response(self) -> bool:
+        return self.request_id is not None and self.request_id != NO_CORRELATION
+
+    def encode(self) -> bytes:
+        header = STYRENE_PREFIX + bytes([self.version]) + bytes([self.message_type])
+        if self.version == STYRENE_VERSION_2:
+            return header + (self.request_id if self.request_id else NO_CORRELATION) + self.payload
+        return header + self.payload
+
+    @classmethod
+    def decode(cls, data: bytes) -> Self:
+        global _last_decoded
+        if type(data) is not bytes:
+            data = bytes(data)
+        if _decode_envelope_marshal.lane == "core":
+            ok, out = _decode_envelope_marshal(data)
+            if not ok:
+                _raise(out)
+            version, message_type, request_id, offset, value = marshal.loads(out)
+            payload = data[offset:]
+            envelope = cls(
+                version=version, message_type=_members[message_type], payload=payload, request_id=request_id
+            )
+            _last_decoded = (payload, value)
+            return envelope
+        # The component validates the header (every check up to the v2 length
+        # check looks only at the first 29 bytes and the length up to 29), so only
+        # those bytes cross; the payload is sliced here and its size is checked by
+        # the constructor, which is exactly where styrened checks it on decode.
+        ok, header = _decode_header(data[:MIN_MESSAGE_LENGTH_V2])
+        if not ok:
+            _raise(header)
+        version, message_type, request_id, offset = header
+        return cls(
+            version=version, message_type=_members[message_type], payload=data[offset:], request_id=request_id
+        )
+
+    @classmethod
+    def is_styrene_message(cls, data: bytes) -> bool:
+        return data.startswith(STYRENE_PREFIX)
+
+
+# the functions behind the methods, for activate() to put on styrened's class
+_encode = StyreneEnvelope.encode
+_decode = vars(StyreneEnvelope)["decode"].__func__
+_is_styrene_message = vars(StyreneEnvelope)["is_styrene_message"].__func__
 
 
 _members: dict[int, Any] = {m.value: m for m in StyreneMessageType}
@@ -236,7 +241,7 @@ def decode_payload(data: bytes) -> Any:
     if type(value) is bytes:
         return marshal.loads(value)
     if type(value) is str:
-        _raise((_PAYLOAD_DECODE, value))
+        raise PayloadDecodeError(value)
     ok, result = _decode_payload(data)
     if not ok:
         _raise(result)

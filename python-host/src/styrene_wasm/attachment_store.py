@@ -6,17 +6,44 @@ signatures; without the component, styrened's own module is used.
 
 from __future__ import annotations
 
-from ._native import export
+from ._native import unavailable_reason
 
-NAMES = (
+if unavailable_reason() is None:
+    from ._attachment_store import (
+        _MAX_FILENAME_LEN as _MAX_FILENAME_LEN,
+        DEFAULT_MAX_FILE_SIZE,
+        DEFAULT_STORAGE_BUDGET,
+        PEER_DIR_PREFIX_LEN,
+        AttachmentStore,
+        _sanitize_filename as _sanitize_filename,
+        get_attachment_store,
+        set_attachment_store,
+    )
+
+    IMPLEMENTATION = "component"
+else:
+    # styrened's names in place of the component's: to a type checker, the
+    # component's declarations stand for both (styrened ships no type information)
+    from styrened.services.attachment_store import (  # type: ignore[no-redef]
+        _MAX_FILENAME_LEN as _MAX_FILENAME_LEN,
+        DEFAULT_MAX_FILE_SIZE,
+        DEFAULT_STORAGE_BUDGET,
+        PEER_DIR_PREFIX_LEN,
+        AttachmentStore,
+        _sanitize_filename as _sanitize_filename,
+        get_attachment_store,
+        set_attachment_store,
+    )
+
+    IMPLEMENTATION = "styrened"
+
+__all__ = [
     "DEFAULT_MAX_FILE_SIZE",
     "DEFAULT_STORAGE_BUDGET",
     "PEER_DIR_PREFIX_LEN",
-    "_MAX_FILENAME_LEN",
-    "_sanitize_filename",
     "AttachmentStore",
     "get_attachment_store",
     "set_attachment_store",
-)
-
-IMPLEMENTATION = export(globals(), NAMES, "._attachment_store", "styrened.services.attachment_store")
+]
+# what activate() swaps in: the public names and the private ones styrened's code and tests use
+NAMES = (*__all__, "_sanitize_filename", "_MAX_FILENAME_LEN")

@@ -8,20 +8,55 @@ Without the component, styrened's own module is used.
 
 from __future__ import annotations
 
-from ._native import export
+from ._native import unavailable_reason
 
-NAMES = (
+if unavailable_reason() is None:
+    from ._pqc import (
+        PQCNotAvailableError,
+        aes_gcm_decrypt,
+        aes_gcm_encrypt,
+        hybrid_kdf,
+        kem_decapsulate,
+        kem_encapsulate,
+        kem_generate_keypair,
+        pqc_available,
+        ratchet_key,
+        x25519_derive_shared,
+        x25519_generate_keypair,
+    )
+
+    IMPLEMENTATION = "component"
+else:
+    # styrened's names in place of the component's: to a type checker, the
+    # component's declarations stand for both (styrened ships no type information)
+    from styrened.crypto.pqc_crypto import (  # type: ignore[no-redef]
+        PQCNotAvailableError,
+        aes_gcm_decrypt,
+        aes_gcm_encrypt,
+        hybrid_kdf,
+        kem_decapsulate,
+        kem_encapsulate,
+        kem_generate_keypair,
+        pqc_available,
+        ratchet_key,
+        x25519_derive_shared,
+        x25519_generate_keypair,
+    )
+
+    IMPLEMENTATION = "styrened"
+
+__all__ = [
     "PQCNotAvailableError",
-    "pqc_available",
-    "kem_generate_keypair",
-    "kem_encapsulate",
-    "kem_decapsulate",
-    "x25519_generate_keypair",
-    "x25519_derive_shared",
-    "hybrid_kdf",
-    "aes_gcm_encrypt",
     "aes_gcm_decrypt",
+    "aes_gcm_encrypt",
+    "hybrid_kdf",
+    "kem_decapsulate",
+    "kem_encapsulate",
+    "kem_generate_keypair",
+    "pqc_available",
     "ratchet_key",
-)
-
-IMPLEMENTATION = export(globals(), NAMES, "._pqc", "styrened.crypto.pqc_crypto")
+    "x25519_derive_shared",
+    "x25519_generate_keypair",
+]
+# what activate() swaps in
+NAMES = tuple(__all__)
