@@ -9,8 +9,8 @@
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::time::Instant;
-use styrene_host::bindings::exports::styrene::core::nodes::{DeviceType, MeshDevice};
-use styrene_host::{Limits, Runtime};
+use styrene_host::nodes::{DeviceType, MeshDevice, NodeStore};
+use styrene_host::{Limits, Runtime, Styrene};
 
 const N: usize = 10_000;
 const LOOKUPS: usize = 1_000;
@@ -96,8 +96,8 @@ fn main() {
         std::fs::create_dir_all(dir).unwrap();
     }
     let runtime = Runtime::load(&wasm, &tmp.join("bench-cache"), Limits::default()).unwrap();
-    let mut styrene = runtime.instantiate_with_dir(&wasm_dir).unwrap();
-    let store = styrene.with_nodes(|n, s| n.node_store().call_open(s, "nodes.db")).unwrap().unwrap();
+    let mut styrene = Styrene::with_dir(&runtime, &wasm_dir).unwrap();
+    let store = NodeStore::open(&mut styrene, "nodes.db").unwrap();
     let native = styrene_store::NodeStore::open(&native_dir.join("nodes.db")).unwrap();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     let first: Vec<MeshDevice> = (0..N).map(|i| device(i, now, false)).collect();
@@ -108,39 +108,27 @@ fn main() {
     let mut both = |what, native_us: f64, component_us: f64| rows.push((what, native_us, component_us));
     let n1 = per_call(N, || first.iter().for_each(|d| ignore(native.save_node(&native_device(d)).unwrap())));
     let c1 = per_call(N, || {
-        first.iter().for_each(|d| {
-            ignore(styrene.with_nodes(|n, s| n.node_store().call_save_node(s, store, d)).unwrap());
-        });
+        first.iter().for_each(|d| ignore(store.save_node(&mut styrene, d).unwrap()));
     });
     both("save_node (insert)", n1, c1);
     let n2 = per_call(N, || second.iter().for_each(|d| ignore(native.save_node(&native_device(d)).unwrap())));
     let c2 = per_call(N, || {
-        second.iter().for_each(|d| {
-            ignore(styrene.with_nodes(|n, s| n.node_store().call_save_node(s, store, d)).unwrap());
-        });
+        second.iter().for_each(|d| ignore(store.save_node(&mut styrene, d).unwrap()));
     });
     both("save_node (update)", n2, c2);
     let n3 =
         per_call(LOOKUPS, || picks.iter().for_each(|h| ignore(native.get_node_by_destination(h).unwrap())));
     let c3 = per_call(LOOKUPS, || {
-        picks.iter().for_each(|h| {
-            ignore(
-                styrene.with_nodes(|n, s| n.node_store().call_get_node_by_destination(s, store, h)).unwrap(),
-            );
-        });
+        picks.iter().for_each(|h| ignore(store.get_node_by_destination(&mut styrene, h).unwrap()));
     });
     both("get_node_by_destination", n3, c3);
     let n4 = per_call(LOOKUPS, || {
         picks.iter().for_each(|h| ignore(native.get_identity_for_destination(&h[..12]).unwrap()));
     });
     let c4 = per_call(LOOKUPS, || {
-        picks.iter().for_each(|h| {
-            ignore(
-                styrene
-                    .with_nodes(|n, s| n.node_store().call_get_identity_for_destination(s, store, &h[..12]))
-                    .unwrap(),
-            );
-        });
+        picks
+            .iter()
+            .for_each(|h| ignore(store.get_identity_for_destination(&mut styrene, &h[..12]).unwrap()));
     });
     both("get_identity_for_destination, 12-char prefix", n4, c4);
     // listing and pruning: the best of ROUNDS (these machines are noisy)
@@ -148,9 +136,7 @@ fn main() {
     let mut c5 = f64::INFINITY;
     for _ in 0..ROUNDS {
         n5 = n5.min(per_call(1, || ignore(native.get_all_nodes().unwrap())));
-        c5 = c5.min(per_call(1, || {
-            ignore(styrene.with_nodes(|n, s| n.node_store().call_get_all_nodes(s, store)).unwrap());
-        }));
+        c5 = c5.min(per_call(1, || ignore(store.get_all_nodes(&mut styrene).unwrap())));
     }
     both("get_all_nodes (10,000 rows)", n5, c5);
     let aged: Vec<&MeshDevice> = second.iter().skip(1).step_by(2).collect();
@@ -161,18 +147,14 @@ fn main() {
             // the pruned half comes back, as old as before
             for d in &aged {
                 native.save_node(&native_device(d)).unwrap();
-                styrene.with_nodes(|n, s| n.node_store().call_save_node(s, store, d)).unwrap().unwrap();
+                store.save_node(&mut styrene, d).unwrap();
             }
         }
         n6 = n6.min(per_call(1, || ignore(native.prune_old_nodes(86400 * 30, now).unwrap())));
-        c6 = c6.min(per_call(1, || {
-            ignore(
-                styrene.with_nodes(|n, s| n.node_store().call_prune_old_nodes(s, store, 86400 * 30)).unwrap(),
-            );
-        }));
+        c6 = c6.min(per_call(1, || ignore(store.prune_old_nodes(&mut styrene, 86400 * 30).unwrap())));
     }
     both("prune_old_nodes (5,000 of 10,000)", n6, c6);
-    styrene.drop_resource(store).unwrap();
+    store.release(&mut styrene).unwrap();
     drop(native);
     let size = |dir: &PathBuf| std::fs::metadata(dir.join("nodes.db")).map_or(0, |m| m.len());
     let peak = peak_rss_mib();

@@ -8,7 +8,8 @@
 
 use std::path::PathBuf;
 use std::time::Instant;
-use styrene_host::{Limits, Runtime};
+use styrene_host::pqc;
+use styrene_host::{Limits, Runtime, Styrene};
 use styrene_pqc::SessionService;
 use styrene_pqc::primitives::SystemRandom;
 
@@ -42,33 +43,16 @@ fn main() {
     });
     let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
     let runtime = Runtime::load(&wasm, &tmp.join("bench-cache"), Limits::default()).unwrap();
-    let mut styrene = runtime.instantiate().unwrap();
+    let mut styrene = Styrene::new(&runtime).unwrap();
     let (sa, sb) = (
-        styrene.with_pqc(|p, s| p.session_service().call_constructor(s, 24)).unwrap(),
-        styrene.with_pqc(|p, s| p.session_service().call_constructor(s, 24)).unwrap(),
+        pqc::SessionService::new(&mut styrene, 24).unwrap(),
+        pqc::SessionService::new(&mut styrene, 24).unwrap(),
     );
     let mut component_handshake = || {
-        let initiate = styrene.with_pqc(|p, s| p.session_service().call_initiate(s, sa, B)).unwrap();
-        let respond = styrene
-            .with_pqc(|p, s| {
-                p.session_service().call_handle(s, sb, A, initiate.message_type, &initiate.payload)
-            })
-            .unwrap()
-            .unwrap()
-            .unwrap();
-        let confirm = styrene
-            .with_pqc(|p, s| {
-                p.session_service().call_handle(s, sa, B, respond.message_type, &respond.payload)
-            })
-            .unwrap()
-            .unwrap()
-            .unwrap();
-        styrene
-            .with_pqc(|p, s| {
-                p.session_service().call_handle(s, sb, A, confirm.message_type, &confirm.payload)
-            })
-            .unwrap()
-            .unwrap();
+        let initiate = sa.initiate(&mut styrene, B).unwrap();
+        let respond = sb.handle(&mut styrene, A, initiate.message_type, &initiate.payload).unwrap().unwrap();
+        let confirm = sa.handle(&mut styrene, B, respond.message_type, &respond.payload).unwrap().unwrap();
+        sb.handle(&mut styrene, A, confirm.message_type, &confirm.payload).unwrap();
     };
     let c_handshake = best(5, 40, &mut component_handshake);
     let (mut na, mut nb) = (SessionService::new(24), SessionService::new(24));
@@ -78,18 +62,11 @@ fn main() {
     let sealed = na.encrypt(B, &kib, &mut SystemRandom).unwrap();
     let n_encrypt = best(5, 2000, || drop(na.encrypt(B, &kib, &mut SystemRandom).unwrap()));
     let n_decrypt = best(5, 2000, || drop(nb.decrypt(A, &sealed).unwrap()));
-    let c_sealed =
-        styrene.with_pqc(|p, s| p.session_service().call_encrypt(s, sa, B, &kib)).unwrap().unwrap();
-    let c_encrypt = best(5, 2000, || {
-        drop(styrene.with_pqc(|p, s| p.session_service().call_encrypt(s, sa, B, &kib)).unwrap().unwrap());
-    });
-    let c_decrypt = best(5, 2000, || {
-        drop(
-            styrene.with_pqc(|p, s| p.session_service().call_decrypt(s, sb, A, &c_sealed)).unwrap().unwrap(),
-        );
-    });
-    styrene.drop_resource(sa).unwrap();
-    styrene.drop_resource(sb).unwrap();
+    let c_sealed = sa.encrypt(&mut styrene, B, &kib).unwrap();
+    let c_encrypt = best(5, 2000, || drop(sa.encrypt(&mut styrene, B, &kib).unwrap()));
+    let c_decrypt = best(5, 2000, || drop(sb.decrypt(&mut styrene, A, &c_sealed).unwrap()));
+    sa.release(&mut styrene).unwrap();
+    sb.release(&mut styrene).unwrap();
 
     let rows = [
         ("full handshake (3 messages, both sides)", n_handshake, c_handshake),

@@ -5,7 +5,7 @@
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::Instant;
-use styrene_host::{Limits, Runtime};
+use styrene_host::{Limits, Runtime, Styrene};
 use styrene_wire as native;
 
 /// Best nanoseconds per call over `batches` batches of `n` calls.
@@ -27,7 +27,7 @@ fn main() {
     });
     let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench-cache");
     let runtime = Runtime::load(&wasm, &cache, Limits::default()).expect("styrene.wasm loads");
-    let mut styrene = runtime.instantiate().unwrap();
+    let mut styrene = Styrene::new(&runtime).unwrap();
 
     let rid = [7u8; 16];
     let text = "x".repeat(262);
@@ -35,32 +35,34 @@ fn main() {
     assert_eq!(chat.len(), 300);
     let payload = chat[29..].to_vec();
     let nodes = native::decode_payload(&payload).unwrap();
-    let wit_nodes = styrene.decode_payload(&payload).unwrap();
+    let wit_nodes = styrene.wire().decode_payload(&payload).unwrap();
     let big = vec![0xa5u8; 16 * 1024];
 
     let rows = [
-        ("no-op call", None, per_op(200_000, 5, || styrene.noop().unwrap())),
+        ("no-op call", None, per_op(200_000, 5, || styrene.shortcuts().noop().unwrap())),
         (
             "envelope decode, CHAT 300 B",
             Some(per_op(200_000, 5, || _ = black_box(native::Envelope::decode(black_box(&chat)).unwrap()))),
-            per_op(100_000, 5, || _ = black_box(styrene.decode_envelope(black_box(&chat)).unwrap())),
+            per_op(100_000, 5, || _ = black_box(styrene.wire().decode_envelope(black_box(&chat)).unwrap())),
         ),
         (
             "decode_payload, CHAT",
             Some(per_op(200_000, 5, || {
                 drop(black_box(native::decode_payload(black_box(&payload)).unwrap()));
             })),
-            per_op(100_000, 5, || _ = black_box(styrene.decode_payload(black_box(&payload)).unwrap())),
+            per_op(100_000, 5, || _ = black_box(styrene.wire().decode_payload(black_box(&payload)).unwrap())),
         ),
         (
             "encode_payload, CHAT",
             Some(per_op(200_000, 5, || _ = black_box(native::encode_payload(black_box(&nodes)).unwrap()))),
-            per_op(100_000, 5, || _ = black_box(styrene.encode_payload(black_box(&wit_nodes)).unwrap())),
+            per_op(100_000, 5, || {
+                _ = black_box(styrene.wire().encode_payload(black_box(&wit_nodes)).unwrap());
+            }),
         ),
         (
             "16 KiB echo round trip",
             None,
-            per_op(2_000, 5, || _ = black_box(styrene.echo(black_box(&big)).unwrap())),
+            per_op(2_000, 5, || _ = black_box(styrene.shortcuts().echo(black_box(&big)).unwrap())),
         ),
     ];
 

@@ -9,7 +9,7 @@
 //! trap, or at exit), so a lock never outlives the instance that took it,
 //! and a SIGKILL frees every lock at once.
 
-use crate::bindings::styrene::core::file_locks::{Host, HostLockableFile, LockError, LockKind, Snapshot};
+use crate::bindings::styrene::core::file_locks::{ErrorCode, Host, HostLockableFile, LockKind, Snapshot};
 use std::fs::File;
 use std::path::{Component, Path, PathBuf};
 use wasmtime::component::{HasData, Linker, Resource, ResourceTable};
@@ -45,9 +45,9 @@ pub fn add_to_linker<T: 'static>(
 impl Host for FileLocks<'_> {}
 
 impl HostLockableFile for FileLocks<'_> {
-    fn open(&mut self, path: String) -> Result<Resource<LockableFile>, LockError> {
-        let file = open_inside(self.dir.ok_or(LockError::NotPermitted)?, &path)?;
-        self.table.push(LockableFile { file }).map_err(|_| LockError::Io)
+    fn open(&mut self, path: String) -> Result<Resource<LockableFile>, ErrorCode> {
+        let file = open_inside(self.dir.ok_or(ErrorCode::NotPermitted)?, &path)?;
+        self.table.push(LockableFile { file }).map_err(|_| ErrorCode::Io)
     }
 
     fn set(
@@ -56,8 +56,8 @@ impl HostLockableFile for FileLocks<'_> {
         start: u64,
         len: u64,
         kind: LockKind,
-    ) -> Result<(), LockError> {
-        let file = &self.table.get(&this).map_err(|_| LockError::Io)?.file;
+    ) -> Result<(), ErrorCode> {
+        let file = &self.table.get(&this).map_err(|_| ErrorCode::Io)?.file;
         ofd::set(file, start, len, kind)
     }
 
@@ -67,8 +67,8 @@ impl HostLockableFile for FileLocks<'_> {
         start: u64,
         len: u64,
         kind: LockKind,
-    ) -> Result<bool, LockError> {
-        let file = &self.table.get(&this).map_err(|_| LockError::Io)?.file;
+    ) -> Result<bool, ErrorCode> {
+        let file = &self.table.get(&this).map_err(|_| ErrorCode::Io)?.file;
         ofd::conflicts(file, start, len, kind)
     }
 
@@ -78,20 +78,20 @@ impl HostLockableFile for FileLocks<'_> {
         offset: u64,
         len: u32,
         siblings: Vec<String>,
-    ) -> Result<Snapshot, LockError> {
-        let dir = self.dir.ok_or(LockError::NotPermitted)?;
-        let file = &self.table.get(&this).map_err(|_| LockError::Io)?.file;
-        let size = file.metadata().map_err(|_| LockError::Io)?.len();
+    ) -> Result<Snapshot, ErrorCode> {
+        let dir = self.dir.ok_or(ErrorCode::NotPermitted)?;
+        let file = &self.table.get(&this).map_err(|_| ErrorCode::Io)?.file;
+        let size = file.metadata().map_err(|_| ErrorCode::Io)?.len();
         let mut bytes = vec![0; len as usize];
-        let read = read_at(file, &mut bytes, offset).map_err(|_| LockError::Io)?;
+        let read = read_at(file, &mut bytes, offset).map_err(|_| ErrorCode::Io)?;
         bytes.truncate(read);
         let siblings = siblings
             .iter()
             .map(|name| {
-                let relative = plain(name).ok_or(LockError::NotPermitted)?;
+                let relative = plain(name).ok_or(ErrorCode::NotPermitted)?;
                 Ok(std::fs::symlink_metadata(dir.join(relative)).ok().map(|m| m.len()))
             })
-            .collect::<Result<_, LockError>>()?;
+            .collect::<Result<_, ErrorCode>>()?;
         Ok(Snapshot { size, bytes, siblings })
     }
 
@@ -104,8 +104,8 @@ impl HostLockableFile for FileLocks<'_> {
 /// Opens `path` inside `dir` for locking: a relative path of plain names
 /// only, and no symbolic link at its end, so the component can lock nothing
 /// outside the directory it was granted.
-fn open_inside(dir: &Path, path: &str) -> Result<File, LockError> {
-    let full: PathBuf = dir.join(plain(path).ok_or(LockError::NotPermitted)?);
+fn open_inside(dir: &Path, path: &str) -> Result<File, ErrorCode> {
+    let full: PathBuf = dir.join(plain(path).ok_or(ErrorCode::NotPermitted)?);
     let mut options = std::fs::OpenOptions::new();
     // fcntl needs read access for a read lock and write access for a write lock
     options.read(true).write(true);
@@ -115,9 +115,9 @@ fn open_inside(dir: &Path, path: &str) -> Result<File, LockError> {
         options.custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
     }
     options.open(full).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied => LockError::NotPermitted,
-        _ if e.raw_os_error() == Some(libc::ELOOP) => LockError::NotPermitted,
-        _ => LockError::Io,
+        std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied => ErrorCode::NotPermitted,
+        _ if e.raw_os_error() == Some(libc::ELOOP) => ErrorCode::NotPermitted,
+        _ => ErrorCode::Io,
     })
 }
 
@@ -151,11 +151,11 @@ fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
 
 #[cfg(target_os = "linux")]
 mod ofd {
-    use super::{LockError, LockKind};
+    use super::{ErrorCode, LockKind};
     use std::fs::File;
     use std::os::fd::AsRawFd;
 
-    fn request(start: u64, len: u64, kind: LockKind) -> Result<libc::flock, LockError> {
+    fn request(start: u64, len: u64, kind: LockKind) -> Result<libc::flock, ErrorCode> {
         // SAFETY: `flock` is plain data; zeroed is valid for every field (and
         // `l_pid` must be 0 for open-file-description locks)
         let mut lock: libc::flock = unsafe { std::mem::zeroed() };
@@ -165,28 +165,28 @@ mod ofd {
             LockKind::Write => libc::F_WRLCK,
         } as libc::c_short;
         lock.l_whence = libc::SEEK_SET as libc::c_short;
-        lock.l_start = i64::try_from(start).map_err(|_| LockError::Io)?;
-        lock.l_len = i64::try_from(len).map_err(|_| LockError::Io)?;
+        lock.l_start = i64::try_from(start).map_err(|_| ErrorCode::Io)?;
+        lock.l_len = i64::try_from(len).map_err(|_| ErrorCode::Io)?;
         Ok(lock)
     }
 
-    pub fn set(file: &File, start: u64, len: u64, kind: LockKind) -> Result<(), LockError> {
+    pub fn set(file: &File, start: u64, len: u64, kind: LockKind) -> Result<(), ErrorCode> {
         let lock = request(start, len, kind)?;
         // SAFETY: a valid descriptor and a pointer to a live `flock`
         if unsafe { libc::fcntl(file.as_raw_fd(), libc::F_OFD_SETLK, &lock) } == 0 {
             return Ok(());
         }
         match std::io::Error::last_os_error().raw_os_error() {
-            Some(libc::EAGAIN | libc::EACCES) => Err(LockError::Busy),
-            _ => Err(LockError::Io),
+            Some(libc::EAGAIN | libc::EACCES) => Err(ErrorCode::Busy),
+            _ => Err(ErrorCode::Io),
         }
     }
 
-    pub fn conflicts(file: &File, start: u64, len: u64, kind: LockKind) -> Result<bool, LockError> {
+    pub fn conflicts(file: &File, start: u64, len: u64, kind: LockKind) -> Result<bool, ErrorCode> {
         let mut lock = request(start, len, kind)?;
         // SAFETY: as above; F_OFD_GETLK writes the conflicting lock, if any, into it
         if unsafe { libc::fcntl(file.as_raw_fd(), libc::F_OFD_GETLK, &mut lock) } != 0 {
-            return Err(LockError::Io);
+            return Err(ErrorCode::Io);
         }
         Ok(lock.l_type != libc::F_UNLCK as libc::c_short)
     }
@@ -197,15 +197,15 @@ mod ofd {
 /// Elsewhere the component is told, and its database is not shared.
 #[cfg(not(target_os = "linux"))]
 mod ofd {
-    use super::{LockError, LockKind};
+    use super::{ErrorCode, LockKind};
     use std::fs::File;
 
-    pub fn set(_: &File, _: u64, _: u64, _: LockKind) -> Result<(), LockError> {
-        Err(LockError::Unsupported)
+    pub fn set(_: &File, _: u64, _: u64, _: LockKind) -> Result<(), ErrorCode> {
+        Err(ErrorCode::Unsupported)
     }
 
-    pub fn conflicts(_: &File, _: u64, _: u64, _: LockKind) -> Result<bool, LockError> {
-        Err(LockError::Unsupported)
+    pub fn conflicts(_: &File, _: u64, _: u64, _: LockKind) -> Result<bool, ErrorCode> {
+        Err(ErrorCode::Unsupported)
     }
 }
 
@@ -220,12 +220,12 @@ mod tests {
         std::fs::write(dir.join("nodes.db"), b"").unwrap();
         assert!(open_inside(&dir, "nodes.db").is_ok());
         for escape in ["", "../nodes.db", "/etc/passwd", "./../x", "a/../../b"] {
-            assert_eq!(open_inside(&dir, escape).unwrap_err(), LockError::NotPermitted, "{escape}");
+            assert_eq!(open_inside(&dir, escape).unwrap_err(), ErrorCode::NotPermitted, "{escape}");
         }
         #[cfg(unix)]
         {
             std::os::unix::fs::symlink("/etc/hostname", dir.join("link")).unwrap();
-            assert_eq!(open_inside(&dir, "link").unwrap_err(), LockError::NotPermitted);
+            assert_eq!(open_inside(&dir, "link").unwrap_err(), ErrorCode::NotPermitted);
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -239,7 +239,7 @@ mod tests {
         let (a, b) = (open_inside(&dir, "db").unwrap(), open_inside(&dir, "db").unwrap());
         ofd::set(&a, 10, 1, LockKind::Read).unwrap();
         ofd::set(&b, 10, 1, LockKind::Read).unwrap();
-        assert_eq!(ofd::set(&b, 10, 1, LockKind::Write), Err(LockError::Busy));
+        assert_eq!(ofd::set(&b, 10, 1, LockKind::Write), Err(ErrorCode::Busy));
         assert!(ofd::conflicts(&b, 10, 1, LockKind::Write).unwrap());
         drop(a); // closing releases
         ofd::set(&b, 10, 1, LockKind::Write).unwrap();

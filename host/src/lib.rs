@@ -3,25 +3,45 @@
 //! [`Runtime`] compiles the component once per machine (the precompiled
 //! artifact is cached on disk, keyed by the wasm's SHA-256 and by wasmtime's
 //! version and configuration) and owns the engine. [`Styrene`] is one instance
-//! with its own store: no capabilities but randomness, clocks and at most one
+//! with its own store ([`Styrene::new`], or [`Styrene::with_dir`] to grant it
+//! a directory): no capabilities but randomness, clocks and at most one
 //! directory (with locks on its files, so that the node store shares its
-//! database with other SQLite programs); capped memory; an execution deadline on every call; and recovery
-//! from a trap (the broken instance is dropped and a fresh one takes its place;
-//! the caller gets [`HostError::MemoryLimit`], [`HostError::Deadline`] or
-//! [`HostError::Trap`]).
+//! database with other SQLite programs); capped memory ([`Limits`]); an
+//! execution deadline on every call; and recovery from a trap (the broken
+//! instance is dropped and a fresh one takes its place; the caller gets
+//! [`HostError::MemoryLimit`], [`HostError::Deadline`] or [`HostError::Trap`]).
 //!
-//! [`file_locks`] is public so that other linkers can offer the same import
-//! (the `styrene-wasm-runner` binary does, for the component's own tests).
-//! The gateway daemon and the command line are the `styrene-gateway` crate
-//! (`host/gateway`), built on this library.
+//! Each WIT interface has its own module, as wasmtime's WASI host has:
+//! [`info`], [`wire`], [`nodes`], [`messages`], [`pqc`], [`framing`], [`rns`], [`gateway`]
+//! and [`shortcuts`]. A module holds the interface's values, a view of the
+//! instance with its functions (`styrene.wire().decode_envelope(..)`), its
+//! resources as typed handles whose methods take the instance
+//! (`NodeStore::open(&mut styrene, "nodes.db")`, then
+//! `store.get_all_nodes(&mut styrene)`), and its [`Error`]: the component's
+//! [`ComponentError`] (the interface's `error` record: a code, shown by its
+//! WIT name, and the component's message) or the instance's [`HostError`].
+//! A handle used after its instance was replaced gets
+//! [`HostError::StaleHandle`]; a dropped handle's resource is released before
+//! the instance's next call.
+//!
+//! [`file_locks`] is the component's one import beyond WASI; it is public so
+//! that other linkers can offer it (the `styrene-wasm-runner` binary does, for
+//! the component's own tests). The gateway daemon and the command line are
+//! the `styrene-gateway` crate (`host/gateway`), built on this library.
 
 mod cache;
+mod error;
 pub mod file_locks;
 mod instance;
+mod interfaces;
 mod runtime;
+mod state;
 
-pub use instance::{HostError, State, Styrene};
-pub use runtime::{EPOCH_TICK, Limits, Runtime};
+pub use error::{CaseName, ComponentError, Error, HostError};
+pub use instance::Styrene;
+pub use interfaces::{framing, gateway, info, messages, nodes, pqc, rns, shortcuts, wire};
+pub use runtime::Runtime;
+pub use state::{EPOCH_TICK, Limits};
 
 /// Typed bindings generated from `wit/` by `bindgen!`.
 pub mod bindings {
@@ -31,13 +51,6 @@ pub mod bindings {
         additional_derives: [PartialEq],
         with: { "styrene:core/file-locks.lockable-file": crate::file_locks::LockableFile },
     });
-}
-
-/// The typed values of `styrene:core/wire`, as the bindings generate them.
-pub mod wire {
-    pub use crate::bindings::exports::styrene::core::wire::{
-        Envelope, ErrorCode, ExtValue, MessageType, TerminalRequest, Timestamp, ValueNode, WireError,
-    };
 }
 
 pub use cache::default_dir as default_cache_dir;

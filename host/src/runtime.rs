@@ -1,7 +1,8 @@
-//! The engine, the loaded component and the epoch ticker.
+//! The engine, the loaded component and the epoch ticker: what every
+//! instance is made from.
 
-use crate::Styrene;
 use crate::cache::{self, Source};
+use crate::state::{EPOCH_TICK, Limits, State};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,37 +10,9 @@ use std::time::{Duration, Instant};
 use wasmtime::component::Linker;
 use wasmtime::{Config, Engine};
 
-/// How often the engine's epoch advances; deadlines are counted in these ticks.
-pub const EPOCH_TICK: Duration = Duration::from_millis(10);
-
-/// The sandbox every instance gets.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    /// Most linear memory the component may grow to, in bytes.
-    pub memory_bytes: usize,
-    /// Longest a single call may run before it is interrupted.
-    pub call_deadline: Duration,
-}
-
-impl Limits {
-    /// The call deadline in epoch ticks (at least one): how far the engine's
-    /// epoch may advance during one call.
-    pub fn deadline_ticks(&self) -> u64 {
-        (self.call_deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64
-    }
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        // 64 MiB holds a few maximum-size payloads and their decoded trees;
-        // one second is far above any legitimate call (microseconds)
-        Self { memory_bytes: 64 << 20, call_deadline: Duration::from_secs(1) }
-    }
-}
-
 /// A compiled `styrene.wasm`, ready to instantiate.
 pub struct Runtime {
-    pub(crate) pre: crate::bindings::StyrenePre<crate::instance::State>,
+    pub(crate) pre: crate::bindings::StyrenePre<State>,
     pub(crate) limits: Limits,
     engine: Engine,
     source: Source,
@@ -65,17 +38,6 @@ impl Runtime {
         let ticker_stop = Arc::new(AtomicBool::new(false));
         spawn_ticker(engine.clone(), ticker_stop.clone());
         Ok(Self { pre, limits, engine, source, artifact, load_time: started.elapsed(), ticker_stop })
-    }
-
-    /// A new instance with its own store and no filesystem.
-    pub fn instantiate(&self) -> wasmtime::Result<Styrene<'_>> {
-        Styrene::new(self, None)
-    }
-
-    /// A new instance granted `dir` (read-write, as its `.`) and nothing else:
-    /// where its node store lives.
-    pub fn instantiate_with_dir(&self, dir: &Path) -> wasmtime::Result<Styrene<'_>> {
-        Styrene::new(self, Some(dir.to_path_buf()))
     }
 
     /// The engine (shared by every instance).
@@ -120,10 +82,10 @@ fn engine_config() -> Config {
     config
 }
 
-fn linker(engine: &Engine) -> wasmtime::Result<Linker<crate::instance::State>> {
+fn linker(engine: &Engine) -> wasmtime::Result<Linker<State>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-    crate::file_locks::add_to_linker(&mut linker, crate::instance::State::file_locks)?;
+    crate::file_locks::add_to_linker(&mut linker, State::file_locks)?;
     Ok(linker)
 }
 

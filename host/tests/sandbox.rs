@@ -1,11 +1,13 @@
-//! The sandbox every instance runs in: what the component may reach, the
-//! memory cap and the call deadline. Each limit is hit by a real call and
-//! reported as its own error, and the same `Styrene` keeps serving correct
-//! calls afterwards on a fresh instance. Needs `styrene.wasm` (`just build`).
+//! The sandbox every instance runs in: what the component may reach and the
+//! memory cap (the call deadline is tested inside the crate, which can move
+//! the epoch during a call: `src/instance/tests.rs`). Each limit is hit by a
+//! real call and reported as its own error, and the same `Styrene` keeps
+//! serving correct calls afterwards on a fresh instance, refusing the handles
+//! of the instance it replaced. Needs `styrene.wasm` (`just build`).
 
 use std::path::PathBuf;
-use styrene_host::bindings::exports::styrene::core::nodes::{DeviceType, MeshDevice};
-use styrene_host::wire::{ErrorCode, ValueNode};
+use styrene_host::nodes::{self, NodeStore};
+use styrene_host::wire::{self, ErrorCode, ValueNode};
 use styrene_host::{HostError, Limits, Runtime, Styrene};
 
 fn wasm_path() -> PathBuf {
@@ -24,7 +26,7 @@ fn small_memory() -> Runtime {
 }
 
 fn still_serving(styrene: &mut Styrene<'_>) {
-    let env = styrene.decode_envelope(b"styrene.io:\x01\x01").unwrap();
+    let env = styrene.wire().decode_envelope(b"styrene.io:\x01\x01").unwrap();
     assert_eq!((env.version, env.message_type), (1, 1));
 }
 
@@ -43,7 +45,7 @@ fn the_component_can_reach_no_network() {
 fn length_headers_promising_gigabytes_are_refused_without_reserving() {
     // under a 2 MiB cap: a decoder that reserved what these headers announce would trap
     let runtime = small_memory();
-    let mut styrene = runtime.instantiate().unwrap();
+    let mut styrene = Styrene::new(&runtime).unwrap();
     let cases: [(&[u8], &str); 6] = [
         (b"\xdd\xff\xff\xff\xff", "4294967295 exceeds max_array_len(10000)"),
         (b"\xdf\xff\xff\xff\xff", "4294967295 exceeds max_map_len(1000)"),
@@ -53,12 +55,14 @@ fn length_headers_promising_gigabytes_are_refused_without_reserving() {
         (b"\x91\xdd\x00\x00\x27\x10", "Unpack failed: incomplete input"),
     ];
     for (data, message) in cases {
-        let Err(HostError::Wire(e)) = styrene.decode_payload(data) else { panic!("{data:02x?} decoded") };
+        let Err(wire::Error::Component(e)) = styrene.wire().decode_payload(data) else {
+            panic!("{data:02x?} decoded")
+        };
         assert_eq!(e.code, ErrorCode::PayloadDecode);
         assert_eq!(e.message, format!("Failed to decode payload: {message}"));
     }
     // the encoder takes a node's count as a promise too: an array of 4 billion with no items
-    let Err(HostError::Wire(e)) = styrene.encode_payload(&[ValueNode::Array(u32::MAX)]) else {
+    let Err(wire::Error::Component(e)) = styrene.wire().encode_payload(&[ValueNode::Array(u32::MAX)]) else {
         panic!("a truncated tree encoded")
     };
     assert_eq!(e.code, ErrorCode::PayloadEncode);
@@ -68,11 +72,11 @@ fn length_headers_promising_gigabytes_are_refused_without_reserving() {
 #[test]
 fn a_giant_byte_list_hits_the_memory_cap() {
     let runtime = small_memory();
-    let mut styrene = runtime.instantiate().unwrap();
+    let mut styrene = Styrene::new(&runtime).unwrap();
     still_serving(&mut styrene);
     // 4 MiB cannot even be copied into a 2 MiB instance, before any size check runs
-    let err = styrene.decode_payload(&vec![0x90; 4 << 20]).unwrap_err();
-    let HostError::MemoryLimit { limit, requested } = err else { panic!("{err}") };
+    let err = styrene.wire().decode_payload(&vec![0x90; 4 << 20]).unwrap_err();
+    let wire::Error::Host(HostError::MemoryLimit { limit, requested }) = err else { panic!("{err}") };
     assert_eq!(limit, 2 << 20);
     assert!(requested > limit);
     assert!(err.to_string().starts_with("memory limit of 2097152 bytes exceeded"), "{err}");
@@ -83,105 +87,51 @@ fn a_giant_byte_list_hits_the_memory_cap() {
 #[test]
 fn a_giant_value_list_hits_the_memory_cap() {
     let runtime = small_memory();
-    let mut styrene = runtime.instantiate().unwrap();
+    let mut styrene = Styrene::new(&runtime).unwrap();
     // a million nodes (an array and its items) are tens of MiB in the guest's memory
     let mut value = vec![ValueNode::Array(1 << 20)];
     value.resize(1 + (1 << 20), ValueNode::Nil);
-    let err = styrene.encode_payload(&value).unwrap_err();
-    assert!(matches!(err, HostError::MemoryLimit { limit: 2097152, .. }), "{err}");
+    let err = styrene.wire().encode_payload(&value).unwrap_err();
+    assert!(matches!(err, wire::Error::Host(HostError::MemoryLimit { limit: 2097152, .. })), "{err}");
     assert_eq!(styrene.recoveries, 1);
     still_serving(&mut styrene);
 }
 
-/// Runs one PQC key generation (a legitimately expensive call) after moving the
-/// engine's epoch forward by the whole deadline, as the epoch thread would
-/// during a call that ran that long: the call is interrupted at its first
-/// epoch check. No wall-clock timing is involved.
-fn keygen_past_the_deadline(styrene: &mut Styrene<'_>, runtime: &Runtime) -> HostError {
-    let ticks = runtime_limits().deadline_ticks();
-    styrene
-        .with_pqc(|p, s| {
-            for _ in 0..ticks {
-                runtime.engine().increment_epoch();
-            }
-            p.call_kem_generate_keypair(s)
-        })
-        .expect_err("the deadline had passed")
-}
-
-fn runtime_limits() -> Limits {
-    Limits::default()
-}
-
 #[test]
-fn a_call_past_its_deadline_is_interrupted_and_the_instance_replaced() {
-    let runtime = runtime(runtime_limits());
-    let mut styrene = runtime.instantiate().unwrap();
-    let pair = styrene.with_pqc(|p, s| p.call_kem_generate_keypair(s)).unwrap();
-    assert_eq!((pair.public_key.len(), pair.secret_key.len()), (1184, 2400));
-    let err = keygen_past_the_deadline(&mut styrene, &runtime);
-    assert!(matches!(err, HostError::Deadline(d) if d == runtime_limits().call_deadline), "{err}");
+fn a_handle_from_a_replaced_instance_is_refused_and_a_new_one_serves() {
+    let runtime = small_memory();
+    let mut styrene = Styrene::new(&runtime).unwrap();
+    let store = NodeStore::open_in_memory(&mut styrene).unwrap();
+    assert!(store.get_all_nodes(&mut styrene).unwrap().is_empty());
+    styrene.wire().decode_payload(&vec![0x90; 4 << 20]).unwrap_err();
+    assert_eq!(styrene.recoveries, 1);
+    // the store died with the instance that trapped: its handle is refused, not passed on
+    let err = store.get_all_nodes(&mut styrene).unwrap_err();
+    assert!(matches!(err, nodes::Error::Host(HostError::StaleHandle("node-store"))), "{err}");
     assert_eq!(
         err.to_string(),
-        "deadline of 1000 ms exceeded: the call was interrupted and the instance replaced"
+        "this node-store belongs to an instance that was replaced after a trap, or to another instance; make a new one"
     );
-    assert_eq!(styrene.recoveries, 1);
-    still_serving(&mut styrene);
-    let pair = styrene.with_pqc(|p, s| p.call_kem_generate_keypair(s)).unwrap();
-    assert_eq!(pair.public_key.len(), 1184);
-}
-
-fn device(i: u32) -> MeshDevice {
-    MeshDevice {
-        destination_hash: format!("{i:032x}"),
-        identity_hash: format!("{:032x}", i + 1000),
-        name: format!("node-{i}"),
-        device_type: DeviceType::StyreneNode,
-        last_announce: 4_000_000_000,
-        announce_count: 1,
-        app_data_raw: None,
-        capabilities: None,
-        version: None,
-        lxmf_destination_hash: None,
-        short_name: None,
-        system_fingerprint: None,
-        nomadnet_destination_hash: None,
-        discovered_via: None,
-        hops: None,
-        ygg_address: None,
-        b32_address: None,
-        web_url: None,
-    }
+    assert_eq!(styrene.recoveries, 1, "refusing a stale handle replaces nothing");
+    drop(store);
+    let store = NodeStore::open_in_memory(&mut styrene).unwrap();
+    assert!(store.integrity_ok(&mut styrene).unwrap());
+    store.release(&mut styrene).unwrap();
 }
 
 #[test]
-fn a_store_call_past_its_deadline_loses_no_saved_node() {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("sandbox-db-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let runtime = runtime(runtime_limits());
-    let mut styrene = runtime.instantiate_with_dir(&dir).unwrap();
-    let store = styrene.with_nodes(|n, s| n.node_store().call_open(s, "nodes.db")).unwrap().unwrap();
-    for i in 0..3 {
-        styrene.with_nodes(|n, s| n.node_store().call_save_node(s, store, &device(i))).unwrap().unwrap();
+fn a_handle_is_refused_by_another_instance_and_released_when_dropped() {
+    let runtime = runtime(Limits::default());
+    let (mut ours, mut theirs) = (Styrene::new(&runtime).unwrap(), Styrene::new(&runtime).unwrap());
+    let store = NodeStore::open_in_memory(&mut ours).unwrap();
+    let err = store.integrity_ok(&mut theirs).unwrap_err();
+    assert!(matches!(err, nodes::Error::Host(HostError::StaleHandle("node-store"))), "{err}");
+    // dropped handles are released before the next call, which then runs as usual
+    for _ in 0..100 {
+        drop(NodeStore::open_in_memory(&mut ours).unwrap());
     }
-    // a prune that would delete every node, interrupted before it runs
-    let ticks = styrene.deadline_ticks();
-    let err = styrene
-        .with_nodes(|n, s| {
-            for _ in 0..ticks {
-                runtime.engine().increment_epoch();
-            }
-            n.node_store().call_prune_old_nodes(s, store, -10_000_000_000)
-        })
-        .unwrap_err();
-    assert!(matches!(err, HostError::Deadline(_)), "{err}");
-    // the fresh instance opens the same file: every node saved before is there
-    let store = styrene.with_nodes(|n, s| n.node_store().call_open(s, "nodes.db")).unwrap().unwrap();
-    let nodes = styrene.with_nodes(|n, s| n.node_store().call_get_all_nodes(s, store)).unwrap().unwrap();
-    let mut names: Vec<String> = nodes.into_iter().map(|d| d.name).collect();
-    names.sort();
-    assert_eq!(names, ["node-0", "node-1", "node-2"]);
-    styrene.drop_resource(store).unwrap();
-    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(store.integrity_ok(&mut ours).unwrap());
+    drop(store);
+    still_serving(&mut ours);
+    assert_eq!((ours.recoveries, theirs.recoveries), (0, 0));
 }

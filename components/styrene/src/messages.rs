@@ -104,7 +104,7 @@ fn now() -> f64 {
 pub struct ServiceResource(RefCell<domain::ConversationService>);
 
 impl ServiceResource {
-    fn new(store: domain::MessageStore, local_hash: &str) -> Stored<ConversationService> {
+    fn serve(store: domain::MessageStore, local_hash: &str) -> Stored<ConversationService> {
         let service = domain::ConversationService::new(store, local_hash)?;
         Ok(ConversationService::new(ServiceResource(RefCell::new(service))))
     }
@@ -113,10 +113,10 @@ impl ServiceResource {
 impl GuestConversationService for ServiceResource {
     fn open(path: String, local_hash: String) -> Stored<ConversationService> {
         crate::file_locks::install();
-        Self::new(domain::MessageStore::open(std::path::Path::new(&path))?, &local_hash)
+        Self::serve(domain::MessageStore::open(std::path::Path::new(&path))?, &local_hash)
     }
     fn open_image(image: Vec<u8>, local_hash: String) -> Stored<ConversationService> {
-        Self::new(domain::MessageStore::open_image(&image)?, &local_hash)
+        Self::serve(domain::MessageStore::open_image(&image)?, &local_hash)
     }
     fn export_image(&self) -> Stored<Vec<u8>> {
         Ok(self.0.borrow().store().export_image()?)

@@ -9,8 +9,8 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use styrene_host::bindings::exports::styrene::core::nodes::{DeviceType, MeshDevice};
-use styrene_host::{Limits, Runtime};
+use styrene_host::nodes::{DeviceType, MeshDevice, NodeStore};
+use styrene_host::{Limits, Runtime, Styrene};
 
 const NODES: usize = 10_000;
 const FRAMES: usize = 200_000;
@@ -28,8 +28,8 @@ fn data_dir_with_nodes(dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
     let wasm = root().join("target/wasm32-wasip2/release/styrene.wasm");
     let runtime = Runtime::load(&wasm, &styrene_host::default_cache_dir(), Limits::default()).unwrap();
-    let mut styrene = runtime.instantiate_with_dir(dir).unwrap();
-    let store = styrene.with_nodes(|n, s| n.node_store().call_open(s, "nodes.db")).unwrap().unwrap();
+    let mut styrene = Styrene::with_dir(&runtime, dir).unwrap();
+    let store = NodeStore::open(&mut styrene, "nodes.db").unwrap();
     for i in 0..NODES {
         let device = MeshDevice {
             destination_hash: format!("{:032x}", i as u128 * 7919 + 1),
@@ -51,9 +51,9 @@ fn data_dir_with_nodes(dir: &Path) {
             b32_address: None,
             web_url: None,
         };
-        styrene.with_nodes(|n, s| n.node_store().call_save_node(s, store, &device)).unwrap().unwrap();
+        store.save_node(&mut styrene, &device).unwrap();
     }
-    styrene.drop_resource(store).unwrap();
+    store.release(&mut styrene).unwrap();
 }
 
 fn hdlc(packet: &[u8], out: &mut Vec<u8>) {

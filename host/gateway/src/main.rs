@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use styrene_host::wire::ValueNode;
-use styrene_host::{HostError, Limits, Runtime};
+use styrene_host::{Limits, Runtime, Styrene};
 
 const USAGE: &str = "usage: styrene-gateway [--component PATH] <command>
 
@@ -91,9 +91,9 @@ fn decode(component: Option<PathBuf>, input: &str) -> Result<(), Box<dyn std::er
         hex::decode(input.trim()).map_err(|e| format!("input is not hex: {e}"))?
     };
     let runtime = load(component)?;
-    let mut styrene = runtime.instantiate()?;
-    let names = styrene.message_types()?;
-    let envelope = styrene.decode_envelope(&bytes)?;
+    let mut styrene = Styrene::new(&runtime)?;
+    let names = styrene.wire().message_types()?;
+    let envelope = styrene.wire().decode_envelope(&bytes)?;
     let name = names.iter().find(|t| t.value == envelope.message_type).map_or("?", |t| t.name.as_str());
     println!("version:      {}", envelope.version);
     println!("message_type: {name} (0x{:02x})", envelope.message_type);
@@ -102,14 +102,14 @@ fn decode(component: Option<PathBuf>, input: &str) -> Result<(), Box<dyn std::er
         None => println!("request_id:   none"),
     }
     println!("payload:      {} bytes {}", envelope.payload.len(), hex::encode(&envelope.payload));
-    println!("re-encoded:   {}", hex::encode(styrene.encode_envelope(&envelope)?));
+    println!("re-encoded:   {}", hex::encode(styrene.wire().encode_envelope(&envelope)?));
     if envelope.payload.is_empty() {
         println!("decoded:      (empty)");
         return Ok(());
     }
-    match styrene.decode_payload(&envelope.payload) {
+    match styrene.wire().decode_payload(&envelope.payload) {
         Ok(nodes) => println!("decoded:      {}", render(&nodes)),
-        Err(HostError::Wire(e)) => println!("decoded:      not MessagePack ({:?}: {})", e.code, e.message),
+        Err(styrene_host::Error::Component(e)) => println!("decoded:      not MessagePack ({e})"),
         Err(e) => return Err(e.into()),
     }
     Ok(())
@@ -164,10 +164,10 @@ pub fn render(nodes: &[ValueNode]) -> String {
 fn info(component: Option<PathBuf>) -> Result<(), Box<dyn std::error::Error>> {
     let path = component_path(component);
     let runtime = load(Some(path.clone()))?;
-    let mut styrene = runtime.instantiate()?;
+    let mut styrene = Styrene::new(&runtime)?;
     println!("component:    {}", path.display());
-    println!("version:      {}", styrene.version()?);
-    println!("world:        {}", styrene.world_name()?);
+    println!("version:      {}", styrene.info().version()?);
+    println!("world:        {}", styrene.info().world_name()?);
     println!("imports:      {}", runtime.imports().join(", "));
     println!("wasmtime:     {}", styrene_host::WASMTIME_VERSION);
     println!(

@@ -1,9 +1,8 @@
 //! `styrene-gateway nodes ...`: styrened's node store, through the component.
 
 use std::path::PathBuf;
-use styrene_host::bindings::exports::styrene::core::nodes::{DeviceType, MeshDevice};
-use styrene_host::{HostError, Runtime, Styrene};
-use wasmtime::component::ResourceAny;
+use styrene_host::nodes::{DeviceType, MeshDevice, NodeStore};
+use styrene_host::{Runtime, Styrene};
 
 /// The file styrened keeps in its data directory.
 const DB_FILE: &str = "nodes.db";
@@ -53,29 +52,25 @@ pub fn run(
     }
     // the file is shared as SQLite shares it: a running gateway or styrened may
     // hold it for a moment, and the store waits for them as their SQLite would
-    let mut styrene = runtime.instantiate_with_dir(&db)?;
-    let store =
-        styrene.with_nodes(|n, s| n.node_store().call_open(s, DB_FILE))?.map_err(|e| format!("{e:?}"))?;
-    let result = execute(&mut styrene, store, &command);
-    styrene.drop_resource(store)?;
+    let mut styrene = Styrene::with_dir(&runtime, &db)?;
+    let store = NodeStore::open(&mut styrene, DB_FILE)?;
+    let result = execute(&mut styrene, &store, &command);
+    store.release(&mut styrene)?;
     result
 }
 
 fn execute(
     styrene: &mut Styrene<'_>,
-    store: ResourceAny,
+    store: &NodeStore,
     command: &Command,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let fail = |e: HostError| -> Box<dyn std::error::Error> { e.into() };
     // styrened's value for each device type, from the component's own table
-    let types = styrene.with_nodes(|n, s| n.call_device_types(s)).map_err(fail)?;
+    let types = styrene.nodes().device_types()?;
     let type_value =
         |t: DeviceType| types.iter().find(|i| i.device_type == t).map_or("?", |i| i.value.as_str());
     match command {
         Command::List { .. } => {
-            let nodes =
-                styrene.with_nodes(|n, s| n.node_store().call_get_all_nodes(s, store)).map_err(fail)?;
-            let nodes = nodes.map_err(|e| format!("{e:?}"))?;
+            let nodes = store.get_all_nodes(styrene)?;
             println!(
                 "{:32}  {:16}  {:24}  {:>12}  {:>5}",
                 "destination", "type", "name", "last announce", "seen"
@@ -93,18 +88,12 @@ fn execute(
             println!("{} nodes", nodes.len());
         }
         Command::Show { hash, .. } => {
-            let found = styrene
-                .with_nodes(|n, s| n.node_store().call_get_node_by_destination(s, store, hash))
-                .map_err(fail)?
-                .map_err(|e| format!("{e:?}"))?;
+            let found = store.get_node_by_destination(styrene, hash)?;
             let node = found.ok_or_else(|| format!("no node {hash}"))?;
             print_node(&node, type_value(node.device_type));
         }
         Command::Prune { max_age, .. } => {
-            let pruned = styrene
-                .with_nodes(|n, s| n.node_store().call_prune_old_nodes(s, store, *max_age))
-                .map_err(fail)?
-                .map_err(|e| format!("{e:?}"))?;
+            let pruned = store.prune_old_nodes(styrene, *max_age)?;
             println!("pruned {pruned} nodes not heard for {max_age} s");
         }
     }

@@ -12,24 +12,23 @@
 //! ```
 
 use std::io::{BufRead, Write};
-use styrene_host::bindings::exports::styrene::core::pqc::{Outgoing, SecurityTier};
+use styrene_host::pqc::{Outgoing, SecurityTier, SessionService};
 use styrene_host::{Runtime, Styrene};
-use wasmtime::component::ResourceAny;
 
 /// Serves the line protocol until stdin closes.
 pub fn serve(runtime: Result<Runtime, Box<dyn std::error::Error>>) -> Result<(), Box<dyn std::error::Error>> {
     let runtime = runtime?;
-    let mut styrene = runtime.instantiate()?;
-    let service = styrene.with_pqc(|p, s| p.session_service().call_constructor(s, 24))?;
+    let mut styrene = Styrene::new(&runtime)?;
+    let service = SessionService::new(&mut styrene, 24)?;
     let stdout = std::io::stdout();
     for line in std::io::stdin().lock().lines() {
         let line = line?;
-        let answer = answer(&mut styrene, service, &line).unwrap_or_else(|e| format!("error {e}"));
+        let answer = answer(&mut styrene, &service, &line).unwrap_or_else(|e| format!("error {e}"));
         let mut out = stdout.lock();
         writeln!(out, "{answer}")?;
         out.flush()?;
     }
-    styrene.drop_resource(service)?;
+    service.release(&mut styrene)?;
     Ok(())
 }
 
@@ -39,45 +38,35 @@ fn send(o: Outgoing) -> String {
 
 fn answer(
     styrene: &mut Styrene<'_>,
-    service: ResourceAny,
+    service: &SessionService,
     line: &str,
 ) -> Result<String, Box<dyn std::error::Error>> {
     let words: Vec<&str> = line.split_whitespace().collect();
     Ok(match words.as_slice() {
-        ["initiate", peer] => {
-            send(styrene.with_pqc(|p, s| p.session_service().call_initiate(s, service, peer))?)
-        }
+        ["initiate", peer] => send(service.initiate(styrene, peer)?),
         ["recv", source, message_type, payload] => {
             let (message_type, payload) = (message_type.parse::<u8>()?, hex::decode(payload)?);
-            match styrene.with_pqc(|p, s| {
-                p.session_service().call_handle(s, service, source, message_type, &payload)
-            })? {
+            match service.handle(styrene, source, message_type, &payload) {
                 Ok(Some(reply)) => send(reply),
                 Ok(None) => "ok".to_owned(),
-                Err(e) => format!("refused {e:?}"),
+                Err(styrene_host::Error::Component(e)) => format!("refused {e}"),
+                Err(styrene_host::Error::Host(e)) => return Err(e.into()),
             }
         }
         ["encrypt", peer, plaintext] => {
             let plaintext = hex::decode(plaintext)?;
-            match styrene.with_pqc(|p, s| p.session_service().call_encrypt(s, service, peer, &plaintext))? {
-                Ok(data) => format!("data {}", hex::encode(data)),
-                Err(e) => format!("error {e:?}"),
-            }
+            format!("data {}", hex::encode(service.encrypt(styrene, peer, &plaintext)?))
         }
         ["decrypt", peer, data] => {
             let data = hex::decode(data)?;
-            match styrene.with_pqc(|p, s| p.session_service().call_decrypt(s, service, peer, &data))? {
-                Ok(plain) => format!("data {}", hex::encode(plain)),
-                Err(e) => format!("error {e:?}"),
-            }
+            format!("data {}", hex::encode(service.decrypt(styrene, peer, &data)?))
         }
         ["tier", peer] => {
-            let tier =
-                match styrene.with_pqc(|p, s| p.session_service().call_security_tier(s, service, peer))? {
-                    SecurityTier::RnsOnly => "rns-only",
-                    SecurityTier::PqcHybrid => "pqc-hybrid",
-                    SecurityTier::PqcDegraded => "pqc-degraded",
-                };
+            let tier = match service.security_tier(styrene, peer)? {
+                SecurityTier::RnsOnly => "rns-only",
+                SecurityTier::PqcHybrid => "pqc-hybrid",
+                SecurityTier::PqcDegraded => "pqc-degraded",
+            };
             format!("tier {tier}")
         }
         _ => return Err(format!("unknown command: {line}").into()),

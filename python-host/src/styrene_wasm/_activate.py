@@ -19,7 +19,9 @@ def activate() -> bool:
     working; their behaviour and the module functions come from the
     component. ``styrened.services.node_store`` gets the component's
     ``NodeStore``, ``get_node_store``, ``init_db`` and helpers;
-    ``styrened.crypto.pqc_crypto`` the component's primitives, ML-KEM-768
+    ``styrened.models.messages`` the component's ``init_db`` and
+    ``get_session`` (styrened's models stay); ``styrened.crypto.pqc_crypto``
+    the component's primitives, ML-KEM-768
     included, so ``pqc_available()`` turns true without liboqs;
     ``styrened.services.attachment_store`` the component's ``AttachmentStore``,
     ``_sanitize_filename`` and singleton functions. Functions that other
@@ -31,6 +33,7 @@ def activate() -> bool:
         _activate_wire()
         _activate_mesh_device()
         _activate_node_store()
+        _activate_messages()
         _activate_attachment_store()
         _activate_pqc()
         active = True
@@ -126,3 +129,11 @@ def _activate_pqc() -> None:
 
     functions = [n for n in pqc_crypto.NAMES if n != "PQCNotAvailableError"]
     _rebind({n: (getattr(upstream, n), getattr(_pqc, n)) for n in functions})
+
+
+def _activate_messages() -> None:
+    from styrened.models import messages as upstream
+
+    from . import _messages, messages
+
+    _rebind({n: (getattr(upstream, n), getattr(_messages, n)) for n in messages.NAMES})

@@ -17,12 +17,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
-use styrene_host::bindings::exports::styrene::core::framing::IfacError;
-use styrene_host::bindings::exports::styrene::core::gateway::{
-    DropReason, IfacSettings, Outcome, PortConfig, PortFraming,
-};
+use styrene_host::framing::{self, FramingKind};
+use styrene_host::gateway::{Bridge, DropReason, IfacSettings, Outcome, PortConfig};
+use styrene_host::nodes::NodeStore;
+use styrene_host::rns::{self, Identity};
 use styrene_host::{HostError, Runtime, Styrene};
-use wasmtime::component::ResourceAny;
 use zeroize::Zeroizing;
 
 /// A port as the host numbers it (stable across component restarts).
@@ -71,9 +70,9 @@ struct Port {
 }
 
 struct Handles {
-    bridge: ResourceAny,
-    store: ResourceAny,
-    identity: ResourceAny,
+    bridge: Bridge,
+    store: NodeStore,
+    identity: Identity,
 }
 
 struct Relay<'r> {
@@ -95,7 +94,7 @@ pub fn run(
     events: Receiver<Event>,
     shutdown: &AtomicBool,
 ) -> Result<(), String> {
-    let mut styrene = runtime.instantiate_with_dir(&settings.data_dir).map_err(|e| format!("{e:#}"))?;
+    let mut styrene = Styrene::with_dir(runtime, &settings.data_dir).map_err(|e| format!("{e:#}"))?;
     let private_key = load_or_create_identity(&mut styrene, &settings.data_dir)?;
     let handles = open(&mut styrene, &private_key, &settings)?;
     let mut relay = Relay {
@@ -166,14 +165,9 @@ fn load_or_create_identity(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
     }
-    let identity = styrene
-        .with_rns(|r, s| r.identity().call_generate(s))
-        .map_err(|e| e.to_string())?
-        .map_err(|e| format!("cannot create an identity: {e:?}"))?;
-    let key = Zeroizing::new(
-        styrene.with_rns(|r, s| r.identity().call_private_key(s, identity)).map_err(|e| e.to_string())?,
-    );
-    styrene.drop_resource(identity).map_err(|e| e.to_string())?;
+    let identity = Identity::generate(styrene).map_err(|e| format!("cannot create an identity: {e}"))?;
+    let key = Zeroizing::new(identity.private_key(styrene).map_err(|e| e.to_string())?);
+    identity.release(styrene).map_err(|e| e.to_string())?;
     let temp = dir.join(".identity.new");
     let _ = std::fs::remove_file(&temp);
     let mut file = std::fs::OpenOptions::new()
@@ -190,19 +184,19 @@ fn load_or_create_identity(
 
 /// The bridge, the node store and the identity on a (fresh) instance.
 fn open(styrene: &mut Styrene<'_>, private_key: &[u8], settings: &Settings) -> Result<Handles, String> {
-    let bridge = styrene
-        .with_gateway(|g, s| g.bridge().call_constructor(s, settings.remembered))
-        .map_err(|e| e.to_string())?;
-    let store = styrene
-        .with_nodes(|n, s| n.node_store().call_open(s, DB_FILE))
-        .map_err(|e| e.to_string())?
-        .map_err(|e| format!("cannot open {}: {e:?}", settings.data_dir.join(DB_FILE).display()))?;
-    let identity = styrene
-        .with_rns(|r, s| r.identity().call_from_private_key(s, private_key))
-        .map_err(|e| e.to_string())?
-        .map_err(|e| {
-            format!("{} is not an RNS identity: {e:?}", settings.data_dir.join(IDENTITY_FILE).display())
-        })?;
+    let bridge = Bridge::new(styrene, settings.remembered).map_err(|e| e.to_string())?;
+    let store = NodeStore::open(styrene, DB_FILE).map_err(|e| match e {
+        styrene_host::Error::Component(e) => {
+            format!("cannot open {}: {e}", settings.data_dir.join(DB_FILE).display())
+        }
+        styrene_host::Error::Host(e) => e.to_string(),
+    })?;
+    let identity = Identity::from_private_key(styrene, private_key).map_err(|e| match e {
+        styrene_host::Error::Component(e) => {
+            format!("{} is not an RNS identity: {e}", settings.data_dir.join(IDENTITY_FILE).display())
+        }
+        styrene_host::Error::Host(e) => e.to_string(),
+    })?;
     Ok(Handles { bridge, store, identity })
 }
 
@@ -211,9 +205,9 @@ fn port_config(link: &InterfaceConfig, peer: &str) -> PortConfig {
     PortConfig {
         name: if peer.is_empty() { link.name.clone() } else { format!("{}/{peer}", link.name) },
         framing: match (link.kind, link.framing()) {
-            (Kind::Udp, _) => PortFraming::Datagram,
-            (_, Framing::Hdlc) => PortFraming::Hdlc,
-            (_, Framing::Kiss) => PortFraming::Kiss,
+            (Kind::Udp, _) => FramingKind::Datagram,
+            (_, Framing::Hdlc) => FramingKind::Hdlc,
+            (_, Framing::Kiss) => FramingKind::Kiss,
         },
         hw_mtu: link.hw_mtu(),
         ifac: link.ifac().map(|(network_name, passphrase, size)| IfacSettings {
@@ -224,20 +218,32 @@ fn port_config(link: &InterfaceConfig, peer: &str) -> PortConfig {
     }
 }
 
-/// The WIT name of a drop reason, as the status endpoint reports it.
+/// The label the status endpoint counts a drop under: one per way a frame
+/// fails, named after the access code or the part of the packet it fails on.
 pub fn reason_name(reason: DropReason) -> &'static str {
+    use framing::ErrorCode as Ifac;
+    use rns::ErrorCode as Packet;
     match reason {
         DropReason::BadLength => "bad-length",
-        DropReason::IfacMissing => "ifac-missing",
-        DropReason::IfacUnexpected => "ifac-unexpected",
-        DropReason::IfacTooShort => "ifac-too-short",
-        DropReason::IfacInvalid => "ifac-invalid",
-        DropReason::Malformed => "malformed",
-        DropReason::HopLimit => "hop-limit",
+        DropReason::AccessCode(Ifac::MissingFlag) => "ifac-missing",
+        DropReason::AccessCode(Ifac::UnexpectedFlag) => "ifac-unexpected",
+        DropReason::AccessCode(Ifac::TooShort) => "ifac-too-short",
+        DropReason::AccessCode(Ifac::Invalid | Ifac::NoSecret | Ifac::BadSize) => "ifac-invalid",
+        DropReason::Packet(Packet::HopLimit) => "hop-limit",
+        DropReason::Packet(Packet::BadSignature) => "announce-signature",
+        DropReason::Packet(Packet::DestinationMismatch) => "announce-destination",
+        DropReason::Packet(
+            Packet::NotAnnounce | Packet::NotSingle | Packet::AnnounceTruncated | Packet::BadKey,
+        ) => "announce-malformed",
+        DropReason::Packet(
+            Packet::PacketTruncated
+            | Packet::EmptyData
+            | Packet::KeyLength
+            | Packet::BadPoint
+            | Packet::BadName
+            | Packet::NoRandomness,
+        ) => "malformed",
         DropReason::Duplicate => "duplicate",
-        DropReason::AnnounceSignature => "announce-signature",
-        DropReason::AnnounceDestination => "announce-destination",
-        DropReason::AnnounceMalformed => "announce-malformed",
         DropReason::TooLarge => "too-large",
     }
 }
@@ -260,31 +266,23 @@ impl Relay<'_> {
             }
         }
         self.by_component.clear();
-        let bridge = self.handles.bridge;
         for (&host_port, port) in &mut self.ports {
-            match self.styrene.with_gateway(|g, s| g.bridge().call_add_port(s, bridge, &port.config)) {
-                Ok(Ok(id)) => {
+            match self.handles.bridge.add_port(&mut self.styrene, &port.config) {
+                Ok(id) => {
                     port.component_id = id;
                     self.by_component.insert(id, host_port);
                 }
-                other => {
-                    tracing::error!(port = %port.config.name, result = ?other.map(|_| ()), "cannot re-add port");
-                }
+                Err(e) => tracing::error!(port = %port.config.name, error = %e, "cannot re-add port"),
             }
         }
     }
 
     fn publish_identity(&mut self) -> Result<(), String> {
-        let identity = self.handles.identity;
-        let (app, aspects) =
-            (self.settings.announce.app_name.clone(), self.settings.announce.aspects.clone());
-        let hash =
-            self.styrene.with_rns(|r, s| r.identity().call_hash(s, identity)).map_err(|e| e.to_string())?;
-        let destination = self
-            .styrene
-            .with_rns(|r, s| r.identity().call_destination_hash(s, identity, &app, &aspects))
-            .map_err(|e| e.to_string())?
-            .map_err(|e| format!("{e:?}"))?;
+        let identity = &self.handles.identity;
+        let (app, aspects) = (&self.settings.announce.app_name, &self.settings.announce.aspects);
+        let hash = identity.hash(&mut self.styrene).map_err(|e| e.to_string())?;
+        let destination =
+            identity.destination_hash(&mut self.styrene, app, aspects).map_err(|e| e.to_string())?;
         let mut registry = self.registry.lock().expect("registry");
         registry.identity_hash = hex::encode(&hash);
         registry.destination_hash = hex::encode(&destination);
@@ -297,21 +295,21 @@ impl Relay<'_> {
         let config = port_config(&self.settings.links[link], peer);
         let host_port = self.next_port;
         self.next_port += 1;
-        let mut added = self.add_port(&config);
-        if let Err(e) = &added {
+        let mut added = self.handles.bridge.add_port(&mut self.styrene, &config);
+        if let Err(styrene_host::Error::Host(e)) = &added {
             // one more try on the fresh instance; a second trap means the port cannot be served
             self.recover(e);
-            added = self.add_port(&config);
+            added = self.handles.bridge.add_port(&mut self.styrene, &config);
         }
         let component_id = match added {
-            Ok(Ok(id)) => id,
-            Ok(Err(e)) => {
+            Ok(id) => id,
+            Err(styrene_host::Error::Component(e)) => {
                 // the config check makes this unreachable for valid settings
-                tracing::error!(port = %config.name, error = ?e, "port refused");
+                tracing::error!(port = %config.name, error = %e, "port refused");
                 outbox.close();
                 return host_port;
             }
-            Err(e) => {
+            Err(styrene_host::Error::Host(e)) => {
                 tracing::error!(port = %config.name, error = %e, "port cannot be added");
                 outbox.close();
                 return host_port;
@@ -328,17 +326,10 @@ impl Relay<'_> {
         host_port
     }
 
-    fn add_port(&mut self, config: &PortConfig) -> Result<Result<u32, IfacError>, HostError> {
-        let bridge = self.handles.bridge;
-        self.styrene.with_gateway(|g, s| g.bridge().call_add_port(s, bridge, config))
-    }
-
     fn port_down(&mut self, host_port: HostPort) {
         let Some(port) = self.ports.remove(&host_port) else { return };
         self.by_component.remove(&port.component_id);
-        let bridge = self.handles.bridge;
-        let id = port.component_id;
-        if let Err(e) = self.styrene.with_gateway(|g, s| g.bridge().call_remove_port(s, bridge, id)) {
+        if let Err(e) = self.handles.bridge.remove_port(&mut self.styrene, port.component_id) {
             self.recover(&e);
         }
         port.outbox.close();
@@ -348,17 +339,17 @@ impl Relay<'_> {
 
     fn idle(&mut self, host_port: HostPort) {
         let Some(port) = self.ports.get(&host_port) else { return };
-        let (bridge, id) = (self.handles.bridge, port.component_id);
-        if let Err(e) = self.styrene.with_gateway(|g, s| g.bridge().call_reset_port(s, bridge, id)) {
+        let id = port.component_id;
+        if let Err(e) = self.handles.bridge.reset_port(&mut self.styrene, id) {
             self.recover(&e);
         }
     }
 
     fn receive(&mut self, host_port: HostPort, bytes: Vec<u8>) {
         let Some(port) = self.ports.get(&host_port) else { return };
-        let (bridge, id, link) = (self.handles.bridge, port.component_id, port.link);
+        let (id, link) = (port.component_id, port.link);
         let len = bytes.len() as u64;
-        let outcome = match self.styrene.with_gateway(|g, s| g.bridge().call_receive(s, bridge, id, &bytes)) {
+        let outcome = match self.handles.bridge.receive(&mut self.styrene, id, &bytes) {
             Ok(outcome) => outcome,
             Err(e) => {
                 tracing::warn!(port = %port.config.name, bytes = len, "input made the component trap; dropped");
@@ -400,39 +391,41 @@ impl Relay<'_> {
                 tracing::debug!(port = %port.config.name, reason = reason_name(d.reason), detail = %d.detail, "frame dropped");
             }
         }
-        let store = self.handles.store;
         for heard in outcome.heard {
-            match self.styrene.with_nodes(|n, s| n.node_store().call_record_announce(s, store, &heard)) {
-                Ok(Ok(device)) => {
+            match self.handles.store.record_announce(&mut self.styrene, &heard) {
+                Ok(device) => {
                     self.registry.lock().expect("registry").nodes_recorded += 1;
                     tracing::info!(destination = %device.destination_hash, identity = %device.identity_hash,
                         name = %device.name, kind = ?device.device_type, hops = ?device.hops,
                         via = ?device.discovered_via, count = device.announce_count, "node heard");
                 }
-                Ok(Err(e)) => {
-                    tracing::warn!(destination = %heard.destination_hash, error = ?e, "cannot record node");
+                Err(styrene_host::Error::Component(e)) => {
+                    tracing::warn!(destination = %heard.destination_hash, error = %e, "cannot record node");
                 }
-                Err(e) => self.recover(&e),
+                Err(styrene_host::Error::Host(e)) => self.recover(&e),
             }
         }
     }
 
     fn announce(&mut self) {
-        let identity = self.handles.identity;
-        let app = self.settings.announce.app_name.clone();
-        let aspects = self.settings.announce.aspects.clone();
-        let app_data = self.settings.announce.app_data.clone().unwrap_or_else(|| {
+        let announce = &self.settings.announce;
+        let app_data = announce.app_data.clone().unwrap_or_else(|| {
             format!("styrene:{}:{}:gateway", self.settings.name, env!("CARGO_PKG_VERSION"))
         });
-        let packet = match self.styrene.with_rns(|r, s| {
-            r.identity().call_announce(s, identity, &app, &aspects, Some(app_data.as_bytes()))
-        }) {
-            Ok(Ok(packet)) => packet,
-            Ok(Err(e)) => return tracing::error!(error = ?e, "cannot make the announce"),
-            Err(e) => return self.recover(&e),
+        let made = self.handles.identity.announce(
+            &mut self.styrene,
+            &announce.app_name,
+            &announce.aspects,
+            Some(app_data.as_bytes()),
+        );
+        let packet = match made {
+            Ok(packet) => packet,
+            Err(styrene_host::Error::Component(e)) => {
+                return tracing::error!(error = %e, "cannot make the announce");
+            }
+            Err(styrene_host::Error::Host(e)) => return self.recover(&e),
         };
-        let bridge = self.handles.bridge;
-        match self.styrene.with_gateway(|g, s| g.bridge().call_broadcast(s, bridge, &packet)) {
+        match self.handles.bridge.broadcast(&mut self.styrene, &packet) {
             Ok(outcome) => {
                 self.count_call(2);
                 self.registry.lock().expect("registry").announces_sent += 1;
@@ -445,15 +438,16 @@ impl Relay<'_> {
 
     /// Every node, newest announce first, as JSON objects with styrened's field names.
     fn nodes_json(&mut self) -> Result<String, String> {
-        let store = self.handles.store;
-        let listed = self.styrene.with_nodes(|n, s| {
-            let types = n.call_device_types(&mut *s)?;
-            Ok((types, n.node_store().call_get_all_nodes(s, store)?))
-        });
+        let listed = self
+            .styrene
+            .nodes()
+            .device_types()
+            .map_err(styrene_host::Error::Host)
+            .and_then(|types| Ok((types, self.handles.store.get_all_nodes(&mut self.styrene)?)));
         let (types, nodes) = match listed {
-            Ok((types, Ok(nodes))) => (types, nodes),
-            Ok((_, Err(e))) => return Err(format!("{e:?}")),
-            Err(e) => {
+            Ok(listed) => listed,
+            Err(styrene_host::Error::Component(e)) => return Err(e.to_string()),
+            Err(styrene_host::Error::Host(e)) => {
                 self.recover(&e);
                 return Err(e.to_string());
             }
@@ -488,8 +482,7 @@ impl Relay<'_> {
         for (_, port) in self.ports.drain() {
             port.outbox.close();
         }
-        let store = self.handles.store;
-        if let Err(e) = self.styrene.drop_resource(store) {
+        if let Err(e) = self.handles.store.release(&mut self.styrene) {
             tracing::error!(error = %e, "closing the node store failed");
         }
         tracing::info!("relay stopped");
