@@ -3,7 +3,8 @@
 //! directions: the node store (`styrened.services.node_store`, `nodes.db`) and,
 //! in [`messages`], the message store and conversation service
 //! (`styrened.models.messages`, the repository's `ConversationService`,
-//! `messages.db`).
+//! `messages.db`). [`attachments`] is styrened's attachment store, the other
+//! store styrened keeps on disk (files, not SQLite).
 //!
 //! Unlike styrened, which opens a connection and re-runs its schema setup on
 //! every call, a store keeps one connection. It shares the file as every
@@ -12,6 +13,7 @@
 //! first: something that is not SQLite, a damaged database, or a table of
 //! another program's shape is an error, and the file is left untouched.
 
+pub mod attachments;
 mod database;
 pub mod messages;
 mod schema;

@@ -3,6 +3,7 @@
 //! domain types; the logic lives (and is tested) in the domain crates.
 
 mod alloc;
+mod attachments;
 mod file_locks;
 mod framing;
 mod gateway;

@@ -2,8 +2,12 @@
 //! domain crates as `info`, `wire` and `nodes`.
 
 use crate::Component;
+use crate::attachments::StoreResource as AttachmentResource;
+use crate::exports::styrene::core::attachments::{Error as AttachmentError, ErrorCode as AttachmentCode};
 use crate::exports::styrene::core::nodes::Error as StoreError;
-use crate::exports::styrene::core::shortcuts::{Guest, Header, NodeQuery, NodeStoreBorrow};
+use crate::exports::styrene::core::shortcuts::{
+    AttachmentStoreBorrow, Guest, Header, NodeQuery, NodeStoreBorrow,
+};
 use crate::exports::styrene::core::wire::Error as WireError;
 use crate::nodes::{self, StoreResource, Stored};
 use styrene_store as store;
@@ -52,6 +56,30 @@ impl Guest for Component {
         };
         let rows: Stored<_> = Ok(store.get::<StoreResource>().0.nodes(&query)?);
         Ok(pack_devices(&rows?))
+    }
+
+    fn save_attachment_latin1(
+        store: AttachmentStoreBorrow<'_>,
+        peer_hash: String,
+        message_id: i64,
+        filename: String,
+        data: String,
+    ) -> Result<String, AttachmentError> {
+        let bytes: Result<Vec<u8>, _> = data.chars().map(u8::try_from).collect();
+        let bytes = bytes.map_err(|_| AttachmentError {
+            code: AttachmentCode::Io,
+            message: "attachment data is not latin-1 text (a character above U+00FF)".to_owned(),
+        })?;
+        let saved = store.get::<AttachmentResource>().0.save(&peer_hash, message_id, &filename, &bytes)?;
+        Ok(saved.to_string_lossy().into_owned())
+    }
+
+    fn load_attachment_latin1(
+        store: AttachmentStoreBorrow<'_>,
+        path: String,
+    ) -> Result<String, AttachmentError> {
+        let bytes = store.get::<AttachmentResource>().0.load(std::path::Path::new(&path))?;
+        Ok(bytes.into_iter().map(char::from).collect())
     }
 }
 

@@ -13,6 +13,7 @@ const STORE_GZ: &[u8] = include_bytes!("../../../tests/vectors/store.json.gz");
 const PQC_GZ: &[u8] = include_bytes!("../../../tests/vectors/pqc.json.gz");
 const RNS_GZ: &[u8] = include_bytes!("../../../tests/vectors/rns.json.gz");
 const MESSAGES_GZ: &[u8] = include_bytes!("../../../tests/vectors/messages.json.gz");
+const ATTACHMENTS_GZ: &[u8] = include_bytes!("../../../tests/vectors/attachments.json.gz");
 
 fn parse(gz: &[u8]) -> Value {
     let mut text = String::new();
@@ -54,6 +55,12 @@ pub fn messages_vectors() -> &'static Value {
 pub fn rns_vectors() -> &'static Value {
     static RNS: OnceLock<Value> = OnceLock::new();
     RNS.get_or_init(|| parse(RNS_GZ))
+}
+
+/// The parsed `attachments.json.gz` (`tests/vectors/generate_attachments.py`).
+pub fn attachments_vectors() -> &'static Value {
+    static ATTACHMENTS: OnceLock<Value> = OnceLock::new();
+    ATTACHMENTS.get_or_init(|| parse(ATTACHMENTS_GZ))
 }
 
 /// The cases of one section of the RNS vectors, e.g. `"announces"`.

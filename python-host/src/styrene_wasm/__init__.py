@@ -66,6 +66,6 @@ def _lanes() -> dict[str, str]:
         module = importlib.import_module(f".{implementation}", __name__)
         bound = {getattr(v, "lane", None) for v in vars(module).values()} - {None}
         lanes[name] = "core module (stateless calls)" if bound == {"core"} else "component"
-    for name in ("node_store", "pqc_session"):
+    for name in ("node_store", "attachment_store", "pqc_session"):
         lanes[name] = "component (resources)"
     return lanes

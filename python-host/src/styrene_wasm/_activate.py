@@ -22,8 +22,10 @@ def activate() -> bool:
     ``styrened.models.messages`` the component's ``init_db`` and
     ``get_session`` (styrened's models stay); ``styrened.crypto.pqc_crypto``
     the component's primitives, ML-KEM-768
-    included, so ``pqc_available()`` turns true without liboqs. Functions that
-    other styrened modules imported by name are rebound too. Call it early.
+    included, so ``pqc_available()`` turns true without liboqs;
+    ``styrened.services.attachment_store`` the component's ``AttachmentStore``,
+    ``_sanitize_filename`` and singleton functions. Functions that other
+    styrened modules imported by name are rebound too. Call it early.
     Without the component this does nothing and returns False.
     """
     global active
@@ -32,6 +34,7 @@ def activate() -> bool:
         _activate_mesh_device()
         _activate_node_store()
         _activate_messages()
+        _activate_attachment_store()
         _activate_pqc()
         active = True
     return active
@@ -106,6 +109,17 @@ def _activate_node_store() -> None:
     _rebind(pairs)
     upstream._node_store = None  # a singleton made before activation was styrened's own
     _node_store._singleton_home = upstream
+
+
+def _activate_attachment_store() -> None:
+    from styrened.services import attachment_store as upstream
+
+    from . import _attachment_store, attachment_store
+
+    functions = [n for n in attachment_store.NAMES if callable(getattr(_attachment_store, n))]
+    _rebind({n: (getattr(upstream, n), getattr(_attachment_store, n)) for n in functions})
+    upstream._attachment_store = None  # a singleton made before activation was styrened's own
+    _attachment_store._singleton_home = upstream
 
 
 def _activate_pqc() -> None:

@@ -25,6 +25,7 @@ WIRE = "styrene:core/wire@0.1.0"
 NODES = "styrene:core/nodes@0.1.0"
 MESSAGES = "styrene:core/messages@0.1.0"
 PQC = "styrene:core/pqc@0.1.0"
+ATTACHMENTS = "styrene:core/attachments@0.1.0"
 SHORTCUTS = "styrene:core/shortcuts@0.1.0"
 FILE_LOCKS = "styrene:core/file-locks@0.1.0"  # the one interface the component imports
 
