@@ -129,13 +129,18 @@ def run_one(which: str, path: Path) -> dict[str, Any]:
     started = time.perf_counter()
     s = service(which, path)
     figures: dict[str, Any] = {"open (ms)": (time.perf_counter() - started) * 1e3}
-    saves = [lambda i=i: s.save_incoming_message(peer(i % PEERS), f"benchmark message {i}") for i in range(SAVES)]
+    saves = [
+        lambda i=i: s.save_incoming_message(peer(i % PEERS), f"benchmark message {i}") for i in range(SAVES)
+    ]
     figures["save_incoming_message"] = statistics.mean(each(saves)) * 1e6
     figures["list_conversations (ms)"] = min(each([s.list_conversations] * 3)) * 1e3
     pages = [lambda p=peer(rng.randrange(PEERS)): s.get_messages(p, 50) for _ in range(PAGES)]
     figures["get_messages(peer, 50)"] = statistics.mean(each(pages)) * 1e6
     with sqlite3.connect(path) as conn:
-        texts = [row[0] for row in conn.execute("SELECT content FROM messages ORDER BY random() LIMIT ?", (SEARCHES,))]
+        texts = [
+            row[0]
+            for row in conn.execute("SELECT content FROM messages ORDER BY random() LIMIT ?", (SEARCHES,))
+        ]
     queries = {
         "a word": [rng.choice(words) for _ in range(SEARCHES)],
         "a prefix term*": [rng.choice(words)[:3] + "*" for _ in range(SEARCHES)],
@@ -210,8 +215,15 @@ def main() -> None:
             ratio = f"{t / o:5.1f}x faster than styrened  [target >= {PER_CALL_TARGET:.0f}x: "
             ratio += ("met" if t / o >= PER_CALL_TARGET else "missed") + "]"
         elif row.startswith("search p50") and o:
-            ratio = f"[target <= {SEARCH_P50_TARGET_MS:.0f} ms: " + ("met" if o / 1e3 <= SEARCH_P50_TARGET_MS else "missed") + "]"
-        cells = [f"{v:11.1f}" if isinstance(v, (int, float)) else f"{'-':>11}" for v in (t, o, host.get(row), native.get(row))]
+            ratio = (
+                f"[target <= {SEARCH_P50_TARGET_MS:.0f} ms: "
+                + ("met" if o / 1e3 <= SEARCH_P50_TARGET_MS else "missed")
+                + "]"
+            )
+        cells = [
+            f"{v:11.1f}" if isinstance(v, (int, float)) else f"{'-':>11}"
+            for v in (t, o, host.get(row), native.get(row))
+        ]
         print(f"{row:34} {' '.join(cells)}   {ratio}")
 
 

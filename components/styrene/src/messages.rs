@@ -101,7 +101,7 @@ fn now() -> f64 {
 }
 
 /// The `conversation-service` resource.
-pub struct ServiceResource(RefCell<domain::ConversationService>);
+pub struct ServiceResource(pub(crate) RefCell<domain::ConversationService>);
 
 impl ServiceResource {
     fn serve(store: domain::MessageStore, local_hash: &str) -> Stored<ConversationService> {

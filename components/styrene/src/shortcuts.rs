@@ -4,11 +4,13 @@
 use crate::Component;
 use crate::attachments::StoreResource as AttachmentResource;
 use crate::exports::styrene::core::attachments::{Error as AttachmentError, ErrorCode as AttachmentCode};
+use crate::exports::styrene::core::messages::Error as MessagesError;
 use crate::exports::styrene::core::nodes::Error as StoreError;
 use crate::exports::styrene::core::shortcuts::{
-    AttachmentStoreBorrow, Guest, Header, NodeQuery, NodeStoreBorrow,
+    AttachmentStoreBorrow, ConversationServiceBorrow, Guest, Header, NodeQuery, NodeStoreBorrow, PackedSearch,
 };
 use crate::exports::styrene::core::wire::Error as WireError;
+use crate::messages::ServiceResource;
 use crate::nodes::{self, StoreResource, Stored};
 use styrene_store as store;
 use styrene_wire as wire;
@@ -56,6 +58,30 @@ impl Guest for Component {
         };
         let rows: Stored<_> = Ok(store.get::<StoreResource>().0.nodes(&query)?);
         Ok(pack_devices(&rows?))
+    }
+
+    fn get_messages_packed(
+        service: ConversationServiceBorrow<'_>,
+        peers: Vec<String>,
+        limit: i64,
+        before: Option<f64>,
+        status: Option<String>,
+    ) -> Result<String, MessagesError> {
+        let service = service.get::<ServiceResource>().0.borrow();
+        Ok(pack_messages(&service.get_messages(&peers, limit, before, status.as_deref())?))
+    }
+
+    fn search_messages_packed(
+        service: ConversationServiceBorrow<'_>,
+        query: String,
+        peer: Option<String>,
+        limit: i64,
+    ) -> Result<PackedSearch, MessagesError> {
+        let service = service.get::<ServiceResource>().0.borrow();
+        Ok(match service.search_messages(&query, peer.as_deref(), limit)? {
+            store::messages::SearchOutcome::Found(found) => PackedSearch::Found(pack_messages(&found)),
+            store::messages::SearchOutcome::InvalidQuery(why) => PackedSearch::InvalidQuery(why),
+        })
     }
 
     fn save_attachment_latin1(
@@ -106,6 +132,42 @@ fn pack_devices(devices: &[styrene_nodes::MeshDevice]) -> String {
             d.ygg_address,
             d.b32_address,
             d.web_url,
+        ])
+    });
+    serde_json::Value::Array(rows.collect()).to_string()
+}
+
+/// Messages as `get-messages-packed` describes them: JSON arrays of the
+/// `message` record's fields, in the record's order.
+fn pack_messages(messages: &[store::messages::Message]) -> String {
+    let rows = messages.iter().map(|m| {
+        serde_json::json!([
+            m.id,
+            m.source_hash,
+            m.destination_hash,
+            m.timestamp,
+            m.content,
+            m.title,
+            m.fields,
+            m.protocol_id,
+            m.status,
+            m.delivery_method,
+            m.delivery_attempts,
+            m.lxmf_hash,
+            m.signature_valid,
+            m.transport_encrypted,
+            m.read_by_recipient,
+            m.read_by_recipient_at,
+            m.read_receipt_sent,
+            m.has_attachment,
+            m.attachment_type,
+            m.attachment_name,
+            m.attachment_size,
+            m.attachment_mime,
+            m.attachment_data,
+            m.attachment_path,
+            m.thread_id,
+            m.reply_to_hash,
         ])
     });
     serde_json::Value::Array(rows.collect()).to_string()

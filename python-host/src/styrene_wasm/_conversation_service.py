@@ -27,13 +27,13 @@ from typing import Any
 from wasmtime import WasmtimeError
 
 from . import _loader, _wit
-from ._wit import MESSAGES
+from ._wit import MESSAGES, SHORTCUTS
 
 logger = logging.getLogger(__name__)
 
-# a message store keeps a 32 MiB page cache (styrene-store's CACHE_MIB) beside
+# a message store keeps a 64 MiB page cache (styrene-store's CACHE_MIB) beside
 # what its calls need: its instance gets more memory than a stateless one
-MEMORY_LIMIT = 128 << 20
+MEMORY_LIMIT = 160 << 20
 
 
 @dataclass
@@ -164,7 +164,8 @@ class MessageInfo:
     def from_message(cls, msg: Any, local_identity_hash: str) -> MessageInfo:
         """From anything with ``Message``'s attributes (a SQLAlchemy row included):
         columns first, then the fields JSON for title, signature and encryption."""
-        fields = json.loads(msg.fields) if msg.fields else {}
+        # "{}" is what most rows hold: it parses to what json.loads gives, without the call
+        fields = {} if msg.fields == "{}" or not msg.fields else json.loads(msg.fields)
         signature_valid = msg.signature_valid
         if signature_valid is None:
             signature_valid = fields.get("signature_valid")
@@ -278,6 +279,7 @@ _DRAFT_FIELDS = (
 )
 _wit.fields(MESSAGES, "draft", _DRAFT_FIELDS)
 _FOUND, _INVALID_QUERY = _wit.cases(MESSAGES, "search-outcome", ("found", "invalid-query"))
+_PACKED_FOUND, _PACKED_INVALID = _wit.cases(SHORTCUTS, "packed-search", ("found", "invalid-query"))
 _DELIVERED, _FAILED = _wit.cases(MESSAGES, "delivery", ("delivered", "failed"))
 _errors = _wit.Errors(
     MESSAGES,
@@ -287,11 +289,12 @@ _errors = _wit.Errors(
 
 
 class _Row:
-    """A `message` record with ``Message``'s attribute names."""
+    """A `message` record (a tuple, or a packed JSON array, in field order)
+    with ``Message``'s attribute names."""
 
     __slots__ = _MESSAGE_FIELDS
 
-    def __init__(self, record: tuple[Any, ...]) -> None:
+    def __init__(self, record: Any) -> None:
         for name, value in zip(_MESSAGE_FIELDS, record, strict=True):
             setattr(self, name, value)
 
@@ -340,7 +343,9 @@ class _Service:
             self.instance = _loader.Instance(_loader.load(), memory_limit=MEMORY_LIMIT)
             opened = self.instance.func(MESSAGES, "[static]conversation-service.open-image")(b"", self.local)
         else:
-            self.instance = _loader.Instance(_loader.load(), directory=self.path.parent, memory_limit=MEMORY_LIMIT)
+            self.instance = _loader.Instance(
+                _loader.load(), directory=self.path.parent, memory_limit=MEMORY_LIMIT
+            )
             opened = self.instance.func(MESSAGES, "[static]conversation-service.open")(
                 self.path.name, self.local
             )
@@ -367,6 +372,21 @@ class _Service:
 
     def checked(self, method: str, *args: Any) -> Any:
         return _check(self.call(method, *args))
+
+    def packed(self, function: str, *args: Any) -> Any:
+        """A ``shortcuts`` function on the open service: its messages come back
+        as one JSON text, which crosses in one copy where records cross field
+        by field."""
+        with self.lock:
+            if self.handle is None:
+                self._start()
+            try:
+                return _check(self.instance.call_func(SHORTCUTS, function, self.handle, *args))
+            except WasmtimeError as trap:
+                stderr = bytes(self.instance.stderr)
+                self.instance.discard()
+                self.handle = self.instance = None
+                raise _loader.trap_error(trap, function, stderr) from None
 
     def close(self) -> None:
         with self.lock:
@@ -458,9 +478,12 @@ class ConversationService:
         record = self._service.checked("get-conversation", peer_hash)
         return None if record is None else self._conversation(record, self._get_display_name(peer_hash))
 
-    def _infos(self, records: list[tuple[Any, ...]]) -> list[MessageInfo]:
+    def _infos(self, records: list[Any]) -> list[MessageInfo]:
         local = self._local_identity_hash
         return [MessageInfo.from_message(_Row(r), local) for r in records]
+
+    def _unpacked(self, text: str) -> list[MessageInfo]:
+        return self._infos(json.loads(text))
 
     def get_messages(
         self,
@@ -482,19 +505,23 @@ class ConversationService:
                 logger.warning(f"Invalid before_timestamp: {before_timestamp}, ignoring")
             else:
                 before = float(before_timestamp)
-        records = self._service.checked(
-            "get-messages", _peers(peer_hash, additional_peer_hashes), int(limit), before, status_filter
+        packed = self._service.packed(
+            "get-messages-packed",
+            _peers(peer_hash, additional_peer_hashes),
+            int(limit),
+            before,
+            status_filter,
         )
-        return self._infos(records)
+        return self._unpacked(packed)
 
     def search_messages(self, query: str, peer_hash: str | None = None, limit: int = 50) -> list[MessageInfo]:
         """FTS5 search over content and titles, newest first; an invalid query
         finds nothing (and is logged)."""
-        case, payload = self._service.checked("search-messages", query, peer_hash or None, int(limit))
-        if case == _INVALID_QUERY:
+        case, payload = self._service.packed("search-messages-packed", query, peer_hash or None, int(limit))
+        if case == _PACKED_INVALID:
             logger.warning(f"Invalid FTS5 query syntax: {query!r} - {payload}")
             return []
-        return self._infos(payload)
+        return self._unpacked(payload)
 
     def save_incoming_message(
         self,

@@ -292,7 +292,9 @@ class _StderrFile:
 class Instance:
     """One sandboxed instance with its functions resolved for fast calls."""
 
-    def __init__(self, loaded: Loaded, directory: Path | None = None, memory_limit: int = MEMORY_LIMIT) -> None:
+    def __init__(
+        self, loaded: Loaded, directory: Path | None = None, memory_limit: int = MEMORY_LIMIT
+    ) -> None:
         self._loaded = loaded
         self.store = Store(loaded.engine)
         # no arguments, no environment, no network, no stdin or stdout; at most one

@@ -148,40 +148,40 @@ impl ConversationService {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
+        // The last message of each conversation: styrened numbers every chat
+        // message per peer by time (a window over the whole table); the row
+        // it keeps is the one with the conversation's latest time and, among
+        // equal times, the lowest id, which the timestamp index finds directly.
         let mut last = conn.prepare_cached(
-            "SELECT peer_hash, content, source_hash FROM ( \
-               SELECT CASE WHEN source_hash = ?1 THEN destination_hash ELSE source_hash END AS peer_hash, \
-                 content, source_hash, \
-                 ROW_NUMBER() OVER ( \
-                   PARTITION BY CASE WHEN source_hash = ?1 THEN destination_hash ELSE source_hash END \
-                   ORDER BY timestamp DESC) AS rn \
-               FROM messages WHERE protocol_id = ?2 AND (source_hash = ?1 OR destination_hash = ?1) \
-             ) WHERE rn = 1",
+            "SELECT content, source_hash FROM messages WHERE timestamp = ?1 AND protocol_id = 'chat' \
+             AND ((source_hash = ?2 AND destination_hash = ?3) OR (source_hash = ?3 AND destination_hash = ?2)) \
+             ORDER BY id LIMIT 1",
         )?;
-        let previews = last.query_map(params![self.local, CHAT], |r| {
-            let content: Option<String> = r.get(1)?;
-            let source: String = r.get(2)?;
-            Ok((r.get::<_, String>(0)?, (preview(content.as_deref()), source == self.local)))
-        })?;
-        let previews: HashMap<String, (Option<String>, bool)> = previews.collect::<Result<_, _>>()?;
-        Ok(rows
-            .into_iter()
-            .map(|(peer, count, last_time, attachments)| {
-                let (preview, outgoing) = match previews.get(&peer) {
-                    Some((preview, outgoing)) => (preview.clone(), Some(*outgoing)),
-                    None => (None, None),
-                };
-                Conversation {
-                    unread_count: self.unread_count(&peer),
-                    last_message_time: last_time,
-                    last_message_preview: preview,
-                    last_message_outgoing: outgoing,
-                    message_count: count as u64,
-                    attachment_count: attachments.unwrap_or(0) as u64,
-                    peer_hash: peer,
-                }
-            })
-            .collect())
+        let mut conversations = Vec::with_capacity(rows.len());
+        for (peer, count, last_time, attachments) in rows {
+            let found = match last_time {
+                Some(time) => last
+                    .query_row(params![time, self.local, peer], |r| {
+                        Ok((r.get::<_, Option<String>>(0)?, r.get::<_, String>(1)?))
+                    })
+                    .optional()?,
+                None => None,
+            };
+            let (preview, outgoing) = match found {
+                Some((content, source)) => (preview(content.as_deref()), Some(source == self.local)),
+                None => (None, None),
+            };
+            conversations.push(Conversation {
+                unread_count: self.unread_count(&peer),
+                last_message_time: last_time,
+                last_message_preview: preview,
+                last_message_outgoing: outgoing,
+                message_count: count as u64,
+                attachment_count: attachments.unwrap_or(0) as u64,
+                peer_hash: peer,
+            });
+        }
+        Ok(conversations)
     }
 
     /// `get_conversation(peer)`: `None` when there is no chat message with the peer.

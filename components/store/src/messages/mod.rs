@@ -55,7 +55,7 @@ pub(crate) const MESSAGE_COLUMNS: &str = "id, source_hash, destination_hash, tim
 
 /// The message store's page cache, in MiB. A host gives a message store's
 /// instance this much memory on top of what its calls need.
-pub const CACHE_MIB: usize = 32;
+pub const CACHE_MIB: usize = 64;
 
 /// `messages.db` on one connection, its schema brought to styrened 0.18.0's.
 pub struct MessageStore {
