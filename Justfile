@@ -131,6 +131,8 @@ bench: build
     STYRENE_BENCH_OUT={{justfile_directory()}}/target/bench-pqc-rust.json {{python}} python-host/bench/bench_pqc.py
     cargo bench --profile native -p styrene-gateway --bench gateway
     {{python}} python-host/bench/bench_discovery.py
+    corpus=$({{python}} python-host/bench/bench_messages.py --corpus) && STYRENE_BENCH_CORPUS=$corpus STYRENE_BENCH_OUT={{justfile_directory()}}/target/bench-messages-rust.json cargo bench --profile native -p styrene-host --bench messages
+    STYRENE_BENCH_OUT={{justfile_directory()}}/target/bench-messages-rust.json {{python}} python-host/bench/bench_messages.py
     {{just_executable()}} web-bench
 
 # regenerate the golden vectors by running styrened 0.18.0
