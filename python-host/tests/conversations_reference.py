@@ -306,6 +306,14 @@ class ReferenceConversations:
             session.commit()
         for h in peers:
             self.unread.pop(h, None)
+        # styrened deletes the conversation's attachment files too
+        from styrened.services.attachment_store import get_attachment_store
+
+        for h in peers:
+            try:
+                get_attachment_store().delete_for_peer(h)
+            except Exception:
+                pass
         return count
 
     def get_unread_count(self, peer_hash: str) -> int:
