@@ -483,7 +483,66 @@ class ConversationService:
         return [MessageInfo.from_message(_Row(r), local) for r in records]
 
     def _unpacked(self, text: str) -> list[MessageInfo]:
-        return self._infos(json.loads(text))
+        """Packed messages (JSON arrays in `message` field order) as ``MessageInfo``,
+        by the same rules as :meth:`MessageInfo.from_message`, unpacked in place."""
+        local = self._local_identity_hash
+        infos = []
+        for (
+            id_,
+            source,
+            destination,
+            timestamp,
+            content,
+            title,
+            fields,
+            protocol,
+            status,
+            delivery_method,
+            attempts,
+            lxmf_hash,
+            signature_valid,
+            encrypted,
+            _read_by_recipient,
+            _read_at,
+            _receipt_sent,
+            has_attachment,
+            attachment_type,
+            attachment_name,
+            attachment_size,
+            attachment_mime,
+            _attachment_data,
+            attachment_path,
+            thread_id,
+            reply_to_hash,
+        ) in json.loads(text):
+            parsed = {} if fields == "{}" or not fields else json.loads(fields)
+            infos.append(
+                MessageInfo(
+                    id_,
+                    source,
+                    destination,
+                    timestamp,
+                    content,
+                    title if title else parsed.get("title"),
+                    protocol,
+                    status,
+                    source == local,
+                    parsed.get("signature_valid") if signature_valid is None else signature_valid,
+                    parsed.get("transport_encrypted") if encrypted is None else encrypted,
+                    delivery_method,
+                    attempts or 0,
+                    lxmf_hash,
+                    has_attachment or False,
+                    attachment_type,
+                    attachment_name,
+                    attachment_size,
+                    attachment_mime,
+                    attachment_path,
+                    thread_id,
+                    reply_to_hash,
+                )
+            )
+        return infos
 
     def get_messages(
         self,
