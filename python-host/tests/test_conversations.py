@@ -326,3 +326,32 @@ def test_a_search_error_sqlite_raises_is_raised(tmp_path: Path) -> None:
         service.search_messages('"hello')
     assert service.search_messages("hello AND") == []
     service.close()
+
+
+def test_content_beyond_the_instances_memory_is_refused_and_loses_nothing(tmp_path: Path) -> None:
+    from styrene_wasm import ComponentTrap
+
+    service = ConversationService(tmp_path / "messages.db", LOCAL)
+    kept = service.save_incoming_message(PEERS[0], "kept", timestamp=1.0)
+    # more than the message store's instance may hold: the call fails, the instance is
+    # replaced, and the next call opens the file again
+    with pytest.raises(ComponentTrap):
+        service.save_incoming_message(PEERS[0], "x" * (200 << 20), timestamp=2.0)
+    assert [m.id for m in service.get_messages(PEERS[0])] == [kept]
+    assert service._service.checked("integrity-ok")
+    assert service.save_incoming_message(PEERS[0], "after", timestamp=3.0) == kept + 1
+    service.close()
+
+
+def test_a_damaged_file_is_refused_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "messages.db"
+    service = ConversationService(path, LOCAL)
+    for i in range(300):
+        service.save_incoming_message(PEERS[i % 4], f"message {i} " * 20, timestamp=float(i))
+    service.close()
+    damaged = path.read_bytes()
+    damaged = damaged[: len(damaged) // 2] + bytes(4096) + damaged[len(damaged) // 2 + 4096 :]
+    path.write_bytes(damaged)
+    with pytest.raises(DatabaseError, match="corrupt|not-a-database"):
+        ConversationService(path, LOCAL)
+    assert path.read_bytes() == damaged
