@@ -29,8 +29,10 @@ from __future__ import annotations
 import ctypes
 import os
 import struct
+import threading
 import time
 import weakref
+from collections.abc import Iterator, Mapping
 from ctypes import c_size_t, c_ubyte, c_void_p
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -325,22 +327,71 @@ class FuncSpec:
         self.invoke = invoker(self)
 
 
-def stateless_functions(component: Component, engine: Engine) -> dict[str, FuncSpec]:
-    """Every exported function without resources, by ``iface#func``."""
-    specs = {}
+def exported_functions(component: Component, engine: Engine) -> dict[str, ct.FuncType]:
+    """Every exported function that is not a resource's, by ``iface#func``."""
+    types = {}
     for interface, item in component.type.exports(engine).items():
         instance_type = item.ty
         if not isinstance(instance_type, ct.ComponentInstanceType):
             continue
         for name, func in instance_type.exports(engine).items():
-            ty = func.ty
-            if not isinstance(ty, ct.FuncType) or name.startswith("["):
-                continue
-            types = [p for _, p in ty.params] + ([ty.result] if ty.result is not None else [])
-            if any(canon.has_resources(x) for x in types):
-                continue
-            specs[f"{interface}#{name}"] = FuncSpec(f"{interface}#{name}", ty)
-    return specs
+            if isinstance(func.ty, ct.FuncType) and not name.startswith("["):
+                types[f"{interface}#{name}"] = func.ty
+    return types
+
+
+class Specs(Mapping[str, FuncSpec]):
+    """The stateless exports' specs, each made on first use (making them all at
+    load was most of a warm start). A function that takes or returns a
+    resource, that has a type the lane does not carry, or whose core export is
+    not what its WIT type flattens to is not served: it runs on the component
+    path, and :attr:`refused` says why."""
+
+    def __init__(self, types: dict[str, ct.FuncType], exports: dict[str, Any]) -> None:
+        self._types = types
+        self._exports = exports
+        self._made: dict[str, FuncSpec | None] = {}
+        self._lock = threading.Lock()
+        self.refused: dict[str, str] = {}
+
+    def spec(self, key: str) -> FuncSpec | None:
+        made = self._made.get(key, self)
+        if made is not self:
+            return made  # type: ignore[return-value]
+        with self._lock:
+            if key not in self._made:
+                self._made[key] = self._make(key)
+            return self._made[key]
+
+    def _make(self, key: str) -> FuncSpec | None:
+        ty = self._types.get(key)
+        if ty is None:
+            return None
+        types = [p for _, p in ty.params] + ([ty.result] if ty.result is not None else [])
+        if any(canon.has_resources(x) for x in types):
+            return None
+        try:
+            spec = FuncSpec(key, ty)
+        except TypeError as e:
+            self.refused[key] = f"a type the lane does not carry ({e})"
+            return None
+        reason = _function_mismatch(self._exports, key, spec)
+        if reason is not None:
+            self.refused[key] = reason
+            return None
+        return spec
+
+    def __getitem__(self, key: str) -> FuncSpec:
+        spec = self.spec(key)
+        if spec is None:
+            raise KeyError(key)
+        return spec
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for key in self._types if self.spec(key) is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 # ------------------------------------------------------------------ the lane
@@ -349,7 +400,7 @@ def stateless_functions(component: Component, engine: Engine) -> dict[str, FuncS
 class CoreLane:
     """The compiled core module, its import definitions and its function table."""
 
-    def __init__(self, engine: Engine, module: Module, specs: dict[str, FuncSpec], from_cache: bool) -> None:
+    def __init__(self, engine: Engine, module: Module, specs: Specs, from_cache: bool) -> None:
         self.engine, self.module, self.specs, self.from_cache = engine, module, specs, from_cache
         self.exports = {e.name for e in module.exports}
         self.linker = Linker(engine)
@@ -381,11 +432,11 @@ class CoreLane:
         self.linker.define_unknown_imports_as_traps(module)
 
     def serves(self, key: str) -> bool:
-        return key in self.specs
+        return self.specs.spec(key) is not None
 
 
-def _mismatch(module: Module, specs: dict[str, FuncSpec]) -> str | None:
-    """Why the module is not what the lane expects, or None."""
+def _module_mismatch(module: Module) -> str | None:
+    """Why the module as a whole is not what the lane expects, or None."""
     served = _served()
     for imp in module.imports:
         if not isinstance(imp.type, FuncType):
@@ -401,21 +452,38 @@ def _mismatch(module: Module, specs: dict[str, FuncSpec]) -> str | None:
         return "it has no cabi_realloc(i32, i32, i32, i32) -> i32"
     if not isinstance(exports.get("memory"), MemoryType):
         return "it exports no memory"
+    return None
+
+
+def _function_mismatch(exports: Mapping[str, Any], key: str, spec: FuncSpec) -> str | None:
+    """Why the module's export for `spec` is not what its WIT type flattens to, or None."""
+    ty = exports.get(key)
+    if not isinstance(ty, FuncType):
+        return f"it does not export {key}"
+    want = (spec.core_params, spec.core_results)
+    if _core_type(ty) != want:
+        return f"{key} is {_signature(*_core_type(ty))}, the WIT type flattens to {_signature(*want)}"
+    post = exports.get(f"cabi_post_{key}")
+    if post is None:
+        return None
+    if not isinstance(post, FuncType):
+        return f"cabi_post_{key} is not a function"
+    if _core_type(post) != (spec.core_results, []):
+        have, want_post = _signature(*_core_type(post)), _signature(spec.core_results, [])
+        return f"cabi_post_{key} is {have}, expected {want_post}"
+    return None
+
+
+def _mismatch(module: Module, specs: Mapping[str, FuncSpec]) -> str | None:
+    """Why the module is not what the lane expects for all of `specs`, or None."""
+    reason = _module_mismatch(module)
+    if reason is not None:
+        return reason
+    exports = {e.name: e.type for e in module.exports}
     for key, spec in specs.items():
-        ty = exports.get(key)
-        if not isinstance(ty, FuncType):
-            return f"it does not export {key}"
-        want = (spec.core_params, spec.core_results)
-        if _core_type(ty) != want:
-            return f"{key} is {_signature(*_core_type(ty))}, the WIT type flattens to {_signature(*want)}"
-        post = exports.get(f"cabi_post_{key}")
-        if post is None:
-            continue
-        if not isinstance(post, FuncType):
-            return f"cabi_post_{key} is not a function"
-        if _core_type(post) != (spec.core_results, []):
-            have, want_post = _signature(*_core_type(post)), _signature(spec.core_results, [])
-            return f"cabi_post_{key} is {have}, expected {want_post}"
+        reason = _function_mismatch(exports, key, spec)
+        if reason is not None:
+            return reason
     return None
 
 
@@ -425,10 +493,7 @@ def build(
     """The lane for this component, or None and why not."""
     if os.environ.get("STYRENE_CORE_LANE", "1").strip().lower() in ("0", "false", "no", "off"):
         return None, "disabled by STYRENE_CORE_LANE=0"
-    try:
-        specs = stateless_functions(component, engine)
-    except TypeError as e:
-        return None, f"a stateless export has a type the lane does not carry ({e})"
+    types = exported_functions(component, engine)
     artifact = cache / f"styrene-{key}-core.cwasm"
     try:
         module, from_cache = _loader.compile_cached(
@@ -438,9 +503,10 @@ def build(
         )
     except (ValueError, WasmtimeError) as e:
         return None, f"no usable core module in styrene.wasm ({e})"
-    reason = _mismatch(module, specs)
+    reason = _module_mismatch(module)
     if reason is not None:
         return None, f"the core module is not what the lane expects: {reason}"
+    specs = Specs(types, {e.name: e.type for e in module.exports})
     return CoreLane(engine, module, specs, from_cache), "core module"
 
 
