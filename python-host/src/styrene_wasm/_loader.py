@@ -293,7 +293,7 @@ class Instance:
     """One sandboxed instance with its functions resolved for fast calls."""
 
     def __init__(
-        self, loaded: Loaded, directory: Path | None = None, memory_limit: int = MEMORY_LIMIT
+        self, loaded: Loaded, directory: Path | None = None, memory_limit: int | None = None
     ) -> None:
         self._loaded = loaded
         self.store = Store(loaded.engine)
@@ -310,7 +310,8 @@ class Instance:
         wasi.stderr_file = self._stderr.path
         self.store.set_wasi(wasi)
         self._stderr.opened()
-        self.store.set_limits(memory_size=memory_limit)
+        # MEMORY_LIMIT is read at each instantiation: a host (or a test) may change it
+        self.store.set_limits(memory_size=MEMORY_LIMIT if memory_limit is None else memory_limit)
         self.store.set_epoch_deadline(self.deadline_ticks)
         self.epoch = loaded.epoch
         self.deadline_set_at = loaded.epoch[0]
