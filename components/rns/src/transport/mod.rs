@@ -499,7 +499,7 @@ impl Transport {
                 self.handle_path_request(interface, received.packet.data, ingress_limited_pr, now, out);
             }
             PacketType::Proof if header.context == context::LRPROOF => {
-                self.forward_link_proof(&received, out)
+                self.forward_link_proof(&received, out);
             }
             PacketType::Proof if header.context != context::RESOURCE_PRF => self.return_proof(&received, out),
             _ if header.transport_id.is_none() => self.drop(DropReason::NotForUs),
