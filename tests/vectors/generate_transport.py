@@ -217,6 +217,10 @@ def main() -> None:
         )
         RNS.Reticulum(configdir=tmp, loglevel=RNS.LOG_CRITICAL)
         RNS.Transport.USE_INBOUND_QUEUE = False
+        # RNS's own job loop would rebroadcast at times of its choosing: stop
+        # it, so that jobs run only when run_jobs() runs them
+        RNS.Transport._should_run = False
+        time.sleep(2 * RNS.Transport.job_interval)
         a, z = Recorder("a"), Recorder("z")
         RNS.Transport.interfaces.extend([a, z])
         transport_id = RNS.Transport.identity.hash
