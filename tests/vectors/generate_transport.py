@@ -61,9 +61,13 @@ class Recorder(Interface):
 
 
 def settle() -> None:
-    """Lets the threads RNS's jobs start (outgoing announces) finish."""
-    for thread in threading.enumerate():
-        if thread is not threading.current_thread() and not thread.daemon:
+    """Waits for the threads RNS's jobs start (outgoing announces, and the
+    timers that release announces the cap queued) and any they start."""
+    while True:
+        others = [t for t in threading.enumerate() if t is not threading.current_thread() and not t.daemon]
+        if not others:
+            return
+        for thread in others:
             thread.join(timeout=5)
 
 
