@@ -144,13 +144,14 @@ vectors:
     {{python}} tests/vectors/generate_rns.py
     {{python}} tests/vectors/generate_messages.py
     {{python}} tests/vectors/generate_attachments.py
+    {{python}} tests/vectors/generate_transport.py
 
 # check that the committed vectors are exactly what styrened produces now
 vectors-check:
     #!/usr/bin/env bash
     set -euo pipefail
     tmp=$(mktemp -d)
-    for name in wire nodes store pqc rns messages attachments; do
+    for name in wire nodes store pqc rns messages attachments transport; do
         cp "tests/vectors/$name.json.gz" "$tmp/$name.json.gz"
         {{python}} "tests/vectors/generate_$name.py" >/dev/null
         if ! cmp -s "tests/vectors/$name.json.gz" "$tmp/$name.json.gz"; then

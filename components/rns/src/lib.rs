@@ -1,5 +1,5 @@
 //! Reticulum on the wire, as RNS 1.5.7 puts it there: the byte-level facts a
-//! Styrene gateway needs to sit on a Reticulum network without being a
+//! Styrene gateway needs to sit on a Reticulum network, as a bridge or as a
 //! transport node.
 //!
 //! * [`hdlc`] and [`kiss`]: streaming deframers and framers with the exact
@@ -12,6 +12,8 @@
 //!   64-byte private key format, destination hashes, announce validation and
 //!   creation.
 //! * [`relay`]: the deduplicating, IFAC-aware relay that bridges interfaces.
+//! * [`transport`]: an RNS transport node: paths, announce propagation within
+//!   airtime caps, path requests, and forwarding of packets, proofs and links.
 //!
 //! Everything is plain Rust with no I/O: hosts own sockets, ports and time.
 
@@ -22,6 +24,7 @@ pub mod ifac;
 pub mod kiss;
 pub mod packet;
 pub mod relay;
+pub mod transport;
 
 mod hkdf;
 

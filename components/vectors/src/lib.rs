@@ -14,6 +14,7 @@ const PQC_GZ: &[u8] = include_bytes!("../../../tests/vectors/pqc.json.gz");
 const RNS_GZ: &[u8] = include_bytes!("../../../tests/vectors/rns.json.gz");
 const MESSAGES_GZ: &[u8] = include_bytes!("../../../tests/vectors/messages.json.gz");
 const ATTACHMENTS_GZ: &[u8] = include_bytes!("../../../tests/vectors/attachments.json.gz");
+const TRANSPORT_GZ: &[u8] = include_bytes!("../../../tests/vectors/transport.json.gz");
 
 fn parse(gz: &[u8]) -> Value {
     let mut text = String::new();
@@ -61,6 +62,13 @@ pub fn rns_vectors() -> &'static Value {
 pub fn attachments_vectors() -> &'static Value {
     static ATTACHMENTS: OnceLock<Value> = OnceLock::new();
     ATTACHMENTS.get_or_init(|| parse(ATTACHMENTS_GZ))
+}
+
+/// The parsed `transport.json.gz` (`tests/vectors/generate_transport.py`,
+/// from RNS 1.5.7's transport).
+pub fn transport_vectors() -> &'static Value {
+    static TRANSPORT: OnceLock<Value> = OnceLock::new();
+    TRANSPORT.get_or_init(|| parse(TRANSPORT_GZ))
 }
 
 /// The cases of one section of the RNS vectors, e.g. `"announces"`.
