@@ -27,6 +27,7 @@ pub mod relay;
 pub mod transport;
 
 mod hkdf;
+mod seen;
 
 /// RNS `Reticulum.MTU`: the largest packet a destination may send.
 pub const MTU: usize = 500;

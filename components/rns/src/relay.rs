@@ -16,8 +16,9 @@
 use crate::announce::{self, Announce, AnnounceError};
 use crate::ifac::{self, Ifac, IfacError};
 use crate::packet::{self, PacketError, PacketType};
+use crate::seen::SeenHashes;
 use crate::{hdlc, kiss};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 /// How a port delimits packets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,43 +101,17 @@ struct Port {
     deframer: Deframer,
 }
 
-/// Packet hashes seen recently, in two generations so that memory stays
-/// bounded: when the current set is full it becomes the previous one.
-struct Seen {
-    current: HashSet<[u8; 32]>,
-    previous: HashSet<[u8; 32]>,
-    generation: usize,
-}
-
-impl Seen {
-    fn contains(&self, hash: &[u8; 32]) -> bool {
-        self.current.contains(hash) || self.previous.contains(hash)
-    }
-
-    /// Remembers a hash not seen yet.
-    fn insert(&mut self, hash: [u8; 32]) {
-        if self.current.len() >= self.generation {
-            self.previous = std::mem::take(&mut self.current);
-        }
-        self.current.insert(hash);
-    }
-}
-
 /// The relay: ports, their deframers, and the duplicate filter.
 pub struct Relay {
     ports: BTreeMap<u32, Port>,
     next_id: u32,
-    seen: Seen,
+    seen: SeenHashes,
 }
 
 impl Relay {
     /// A relay that remembers up to `2 × remembered` packet hashes.
     pub fn new(remembered: usize) -> Self {
-        Relay {
-            ports: BTreeMap::new(),
-            next_id: 0,
-            seen: Seen { current: HashSet::new(), previous: HashSet::new(), generation: remembered.max(1) },
-        }
+        Relay { ports: BTreeMap::new(), next_id: 0, seen: SeenHashes::new(remembered) }
     }
 
     /// Adds a port and returns its id.

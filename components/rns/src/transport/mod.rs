@@ -32,6 +32,7 @@ pub use paths::PathEntry;
 
 use crate::HASH_LEN;
 use crate::packet::{self, DestinationType, PacketType};
+use crate::seen::SeenHashes;
 use announces::{PendingAnnounce, RateEntry};
 use forwarding::{LinkEntry, ReverseEntry};
 use interfaces::Interface;
@@ -255,26 +256,6 @@ pub(super) struct Received<'a> {
     now: f64,
 }
 
-/// Hashes of packets seen, in two generations so that memory stays bounded.
-struct PacketFilter {
-    current: HashSet<[u8; 32]>,
-    previous: HashSet<[u8; 32]>,
-    generation: usize,
-}
-
-impl PacketFilter {
-    fn contains(&self, hash: &[u8; 32]) -> bool {
-        self.current.contains(hash) || self.previous.contains(hash)
-    }
-
-    fn insert(&mut self, hash: [u8; 32]) {
-        if self.current.len() >= self.generation {
-            self.previous = std::mem::take(&mut self.current);
-        }
-        self.current.insert(hash);
-    }
-}
-
 /// SplitMix64: a small, seedable generator for RNS's random choices.
 struct Random(u64);
 
@@ -320,7 +301,7 @@ pub struct Transport {
     discovery_requests: BoundedMap<Hash, DiscoveryRequest>,
     pr_tags: HashSet<Vec<u8>>,
     pr_tags_previous: HashSet<Vec<u8>>,
-    filter: PacketFilter,
+    filter: SeenHashes,
     random: Random,
     announces_checked: f64,
     tables_culled: f64,
@@ -348,11 +329,7 @@ impl Transport {
             discovery_requests: BoundedMap::new(limits.path_requests),
             pr_tags: HashSet::new(),
             pr_tags_previous: HashSet::new(),
-            filter: PacketFilter {
-                current: HashSet::new(),
-                previous: HashSet::new(),
-                generation: limits.packet_hashes.max(1),
-            },
+            filter: SeenHashes::new(limits.packet_hashes),
             random: Random(seed),
             announces_checked: 0.0,
             tables_culled: 0.0,
