@@ -403,9 +403,20 @@ def _peers(peer_hash: str, additional: list[str] | None) -> list[str]:
     return [peer_hash, *(h for h in (additional or []) if h != peer_hash)]
 
 
-def _fields_json(fields: dict[str, Any] | None) -> str | None:
+def _draft(peer: str, content: str, timestamp: float | None, **given: Any) -> tuple[Any, ...]:
+    """The `draft` record of a message to save: `given` holds the other fields
+    by name (absent ones are None, or 0 and False), converted as styrened stores them."""
+    values: dict[str, Any] = {name: given.get(name) for name in _DRAFT_FIELDS}
+    values["peer"], values["content"] = peer, content
+    values["timestamp"] = time.time() if timestamp is None else float(timestamp)
     # Message.set_fields_dict: compact JSON, only for a non-empty dict
-    return json.dumps(fields, separators=(",", ":")) if fields else None
+    fields = given.get("fields")
+    values["fields"] = json.dumps(fields, separators=(",", ":")) if fields else None
+    lxmf_hash = given.get("lxmf_hash")
+    values["lxmf_hash"] = None if lxmf_hash is None else bytes(lxmf_hash)
+    values["delivery_attempts"] = int(given.get("delivery_attempts") or 0)
+    values["has_attachment"] = bool(given.get("has_attachment"))
+    return tuple(values[name] for name in _DRAFT_FIELDS)
 
 
 class ConversationService:
@@ -603,25 +614,24 @@ class ConversationService:
         attachment_path: str | None = None,
     ) -> int:
         """Saves a received chat message; returns its id."""
-        draft = (
+        draft = _draft(
             source_hash,
             content,
-            time.time() if timestamp is None else float(timestamp),
-            title,
-            _fields_json(fields),
-            None if lxmf_hash is None else bytes(lxmf_hash),
-            delivery_method,
-            0,
-            signature_valid,
-            transport_encrypted,
-            thread_id,
-            reply_to_hash,
-            bool(has_attachment),
-            attachment_type,
-            attachment_name,
-            attachment_size,
-            attachment_mime,
-            attachment_path,
+            timestamp,
+            title=title,
+            fields=fields,
+            lxmf_hash=lxmf_hash,
+            delivery_method=delivery_method,
+            signature_valid=signature_valid,
+            transport_encrypted=transport_encrypted,
+            thread_id=thread_id,
+            reply_to_hash=reply_to_hash,
+            has_attachment=has_attachment,
+            attachment_type=attachment_type,
+            attachment_name=attachment_name,
+            attachment_size=attachment_size,
+            attachment_mime=attachment_mime,
+            attachment_path=attachment_path,
         )
         message_id: int = self._service.checked("save-incoming", draft)
         logger.debug(f"Saved incoming message from {source_hash[:16]}..., id={message_id}")
@@ -648,25 +658,23 @@ class ConversationService:
     ) -> int:
         """Saves a pending chat message; returns its id. With `lxmf_hash` it is
         tracked for the delivery callbacks."""
-        draft = (
+        draft = _draft(
             destination_hash,
             content,
-            time.time() if timestamp is None else float(timestamp),
-            title,
-            _fields_json(fields),
-            None if lxmf_hash is None else bytes(lxmf_hash),
-            delivery_method,
-            int(delivery_attempts),
-            None,
-            None,
-            thread_id,
-            reply_to_hash,
-            bool(has_attachment),
-            attachment_type,
-            attachment_name,
-            attachment_size,
-            attachment_mime,
-            attachment_path,
+            timestamp,
+            title=title,
+            fields=fields,
+            lxmf_hash=lxmf_hash,
+            delivery_method=delivery_method,
+            delivery_attempts=delivery_attempts,
+            thread_id=thread_id,
+            reply_to_hash=reply_to_hash,
+            has_attachment=has_attachment,
+            attachment_type=attachment_type,
+            attachment_name=attachment_name,
+            attachment_size=attachment_size,
+            attachment_mime=attachment_mime,
+            attachment_path=attachment_path,
         )
         message_id: int = self._service.checked("save-outgoing", draft)
         logger.debug(f"Saved outgoing message to {destination_hash[:16]}..., id={message_id}")
