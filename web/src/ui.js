@@ -90,6 +90,21 @@ export function download(name, data, type) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+/** A scrollable table: its caption, column headings and `tbody`. */
+export function table(caption, headings, body, attributes = {}) {
+  return el(
+    "div",
+    { class: "table-wrap" },
+    el(
+      "table",
+      attributes,
+      el("caption", {}, caption),
+      el("thead", {}, el("tr", {}, headings.map((h) => el("th", {}, h)))),
+      body,
+    ),
+  );
+}
+
 /** A definition list from [label, value, field] rows (rows with undefined values are left out). */
 export function fields(rows) {
   const list = el("dl", { class: "fields" });

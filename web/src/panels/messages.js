@@ -4,7 +4,7 @@
 // page by page, FTS5 search, export. The page changes no message.
 import { InputError, formatSize, readFileLimited } from "../bytes.js";
 import { describeError, errorCase } from "../component.js";
-import { download, dropZone, el, guard, notice, show } from "../ui.js";
+import { download, dropZone, el, guard, notice, show, table } from "../ui.js";
 import { MAX_DATABASE_BYTES } from "./store.js";
 
 /** styrened's defaults: `get_messages(limit=50)`, `search_messages(limit=50)`. */
@@ -123,7 +123,7 @@ export function messagesPanel(root, api) {
     showConversation();
   }
 
-  function table(conversations) {
+  function conversationTable(conversations) {
     const body = el("tbody");
     for (const c of conversations) {
       const row = el(
@@ -141,16 +141,10 @@ export function messagesPanel(root, api) {
       row.addEventListener("keydown", (event) => event.key === "Enter" && open());
       body.append(row);
     }
-    return el(
-      "div",
-      { class: "table-wrap" },
-      el(
-        "table",
-        {},
-        el("caption", {}, `${conversations.length} conversations, newest first (→ marks a last message sent from here)`),
-        el("thead", {}, el("tr", {}, ["peer", "messages", "unread", "attachments", "last message", "preview"].map((h) => el("th", {}, h)))),
-        body,
-      ),
+    return table(
+      `${conversations.length} conversations, newest first (→ marks a last message sent from here)`,
+      ["peer", "messages", "unread", "attachments", "last message", "preview"],
+      body,
     );
   }
 
@@ -205,7 +199,7 @@ export function messagesPanel(root, api) {
         ? null
         : notice("info", `No chat message in this file has ${local} as its source or destination: is it this node's LXMF delivery destination?`, "no-conversations"),
     );
-    show(list, all.length ? table(all) : null);
+    show(list, all.length ? conversationTable(all) : null);
     tools.hidden = false;
   }
 

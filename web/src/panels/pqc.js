@@ -4,7 +4,7 @@
 import kat from "../../build/kat.json";
 import { fromHex, toHex } from "../bytes.js";
 import { describeError, errorCase } from "../component.js";
-import { el, fields, guard, notice, show } from "../ui.js";
+import { el, fields, guard, notice, show, table } from "../ui.js";
 
 function randomHash() {
   return toHex(crypto.getRandomValues(new Uint8Array(16)));
@@ -116,16 +116,11 @@ export function pqcPanel(root, api, context) {
         show(
           output,
           notice(established ? "ok" : "error", established ? "Handshake complete: both sides hold the same hybrid key (AES-256-GCM round trip ok)." : "Handshake did not establish a shared key.", established ? "established" : "failed"),
-          el(
-            "div",
-            { class: "table-wrap" },
-            el(
-              "table",
-              { id: "pqc-steps" },
-              el("caption", {}, "Messages (sizes in bytes; the envelope is Styrene v2 around the payload)"),
-              el("thead", {}, el("tr", {}, ["step", "direction", "type", "payload", "envelope", "time"].map((h) => el("th", {}, h)))),
-              el("tbody", {}, rows),
-            ),
+          table(
+            "Messages (sizes in bytes; the envelope is Styrene v2 around the payload)",
+            ["step", "direction", "type", "payload", "envelope", "time"],
+            el("tbody", {}, rows),
+            { id: "pqc-steps" },
           ),
           fields([
             ["two services", ms(run.setupMs)],

@@ -3,7 +3,7 @@
 // browser has no filesystem to give it. List, search, inspect, export.
 import { InputError, formatSize, readFileLimited } from "../bytes.js";
 import { describeError, errorCase } from "../component.js";
-import { bytesValue, copyButton, download, dropZone, el, fields, guard, notice, show, toJson } from "../ui.js";
+import { bytesValue, copyButton, download, dropZone, el, fields, guard, notice, show, table, toJson } from "../ui.js";
 
 /** SQLite holds the whole image in the page's memory (and the component's). */
 export const MAX_DATABASE_BYTES = 64 * 1024 * 1024;
@@ -77,7 +77,7 @@ export function storePanel(root, api, context) {
     );
   }
 
-  function table(nodes, caption) {
+  function nodeTable(nodes, caption) {
     const now = nowSeconds();
     const body = el("tbody");
     for (const node of nodes.slice(0, MAX_ROWS_SHOWN)) {
@@ -98,17 +98,7 @@ export function storePanel(root, api, context) {
       body.append(row);
     }
     const more = nodes.length > MAX_ROWS_SHOWN ? `, first ${MAX_ROWS_SHOWN} shown` : "";
-    return el(
-      "div",
-      { class: "table-wrap" },
-      el(
-        "table",
-        {},
-        el("caption", {}, `${caption}${more}`),
-        el("thead", {}, el("tr", {}, ["name", "type", "destination", "identity", "last seen", "hops"].map((h) => el("th", {}, h)))),
-        body,
-      ),
-    );
+    return table(`${caption}${more}`, ["name", "type", "destination", "identity", "last seen", "hops"], body);
   }
 
   function search(text) {
@@ -164,7 +154,7 @@ export function storePanel(root, api, context) {
     show(
       results,
       notice(nodes.length ? "ok" : "info", lines.length ? lines.join("; ") : `nothing matches ${JSON.stringify(q)}`, nodes.length ? "found" : "not-found"),
-      nodes.length ? table(nodes, `${nodes.length} found`) : null,
+      nodes.length ? nodeTable(nodes, `${nodes.length} found`) : null,
     );
     if (nodes.length === 1) inspect(nodes[0]);
   }
@@ -187,7 +177,7 @@ export function storePanel(root, api, context) {
         integrity.ok ? "opened" : "corrupt",
       ),
     );
-    show(list, table(all.ok, `${all.ok.length} nodes, newest announce first`));
+    show(list, nodeTable(all.ok, `${all.ok.length} nodes, newest announce first`));
     tools.hidden = false;
   }
 
