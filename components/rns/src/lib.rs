@@ -22,7 +22,9 @@ pub mod hdlc;
 pub mod identity;
 pub mod ifac;
 pub mod kiss;
+pub mod node;
 pub mod packet;
+pub mod ports;
 pub mod relay;
 pub mod transport;
 

@@ -14,32 +14,11 @@
 //! record the node.
 
 use crate::announce::{self, Announce, AnnounceError};
-use crate::ifac::{self, Ifac, IfacError};
+use crate::ifac::IfacError;
 use crate::packet::{self, PacketError, PacketType};
+pub use crate::ports::{Framing, PortConfig, encode};
+use crate::ports::{PortError, Ports};
 use crate::seen::SeenHashes;
-use crate::{hdlc, kiss};
-use std::collections::BTreeMap;
-
-/// How a port delimits packets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Framing {
-    /// RNS's TCP interfaces.
-    Hdlc,
-    /// RNS's KISS and serial TNC interfaces, or TCP with `kiss_framing`.
-    Kiss,
-    /// One packet per datagram (RNS's UDP interface).
-    Datagram,
-}
-
-/// Settings of one port.
-pub struct PortConfig {
-    /// Framing on the wire.
-    pub framing: Framing,
-    /// RNS's hardware MTU for this kind of interface.
-    pub hw_mtu: usize,
-    /// The port's access code, if it has one.
-    pub ifac: Option<Ifac>,
-}
 
 /// Why a frame was not relayed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -62,6 +41,16 @@ pub enum Drop {
     /// The packet is larger than an outgoing port's MTU.
     #[error("packet of {0} bytes exceeds the outgoing interface's MTU")]
     TooLargeFor(usize),
+}
+
+impl From<PortError> for Drop {
+    fn from(error: PortError) -> Self {
+        match error {
+            PortError::BadLength(n) => Drop::BadLength(n),
+            PortError::Ifac(e) => Drop::Ifac(e),
+            PortError::TooLarge(n) => Drop::TooLargeFor(n),
+        }
+    }
 }
 
 /// A valid announce heard on a port.
@@ -90,20 +79,9 @@ pub struct Outcome {
     pub dropped: Vec<(u32, Drop)>,
 }
 
-enum Deframer {
-    Hdlc(hdlc::Deframer),
-    Kiss(kiss::Deframer),
-    Datagram,
-}
-
-struct Port {
-    config: PortConfig,
-    deframer: Deframer,
-}
-
 /// The relay: ports, their deframers, and the duplicate filter.
 pub struct Relay {
-    ports: BTreeMap<u32, Port>,
+    ports: Ports,
     next_id: u32,
     seen: SeenHashes,
 }
@@ -111,72 +89,36 @@ pub struct Relay {
 impl Relay {
     /// A relay that remembers up to `2 × remembered` packet hashes.
     pub fn new(remembered: usize) -> Self {
-        Relay { ports: BTreeMap::new(), next_id: 0, seen: SeenHashes::new(remembered) }
+        Relay { ports: Ports::default(), next_id: 0, seen: SeenHashes::new(remembered) }
     }
 
     /// Adds a port and returns its id.
     pub fn add_port(&mut self, config: PortConfig) -> u32 {
-        let ifac_size = config.ifac.as_ref().map_or(0, Ifac::size);
-        let deframer = match config.framing {
-            Framing::Hdlc => Deframer::Hdlc(hdlc::Deframer::new(config.hw_mtu, ifac_size)),
-            Framing::Kiss => Deframer::Kiss(kiss::Deframer::new(config.hw_mtu)),
-            Framing::Datagram => Deframer::Datagram,
-        };
         let id = self.next_id;
         self.next_id += 1;
-        self.ports.insert(id, Port { config, deframer });
+        self.ports.insert(id, config);
         id
     }
 
     /// Removes a port (a client that went away); false if there was none.
     pub fn remove_port(&mut self, id: u32) -> bool {
-        self.ports.remove(&id).is_some()
+        self.ports.remove(id)
     }
 
     /// Forgets a port's partial frame (RNS's inter-byte timeout on serial links).
     pub fn reset_port(&mut self, id: u32) {
-        if let Some(port) = self.ports.get_mut(&id) {
-            match &mut port.deframer {
-                Deframer::Hdlc(d) => d.reset(),
-                Deframer::Kiss(d) => d.reset(),
-                Deframer::Datagram => {}
-            }
-        }
+        self.ports.reset(id);
     }
 
     /// Bytes held in a port's deframer.
     pub fn buffered(&self, id: u32) -> usize {
-        match self.ports.get(&id).map(|p| &p.deframer) {
-            Some(Deframer::Hdlc(d)) => d.buffered(),
-            Some(Deframer::Kiss(d)) => d.buffered(),
-            _ => 0,
-        }
+        self.ports.buffered(id)
     }
 
     /// Handles bytes read on `port` (a whole datagram on datagram ports).
     pub fn receive(&mut self, port: u32, data: &[u8], outcome: &mut Outcome) {
-        let mut frames = Vec::new();
-        match self.ports.get_mut(&port).map(|p| &mut p.deframer) {
-            None => return,
-            Some(Deframer::Hdlc(d)) => d.push(data, |f| match f {
-                hdlc::Deframed::Frame(frame) => frames.push(Ok(frame)),
-                hdlc::Deframed::BadLength(n) => frames.push(Err(Drop::BadLength(n))),
-            }),
-            Some(Deframer::Kiss(d)) => d.push(data, |f| {
-                if let kiss::Deframed::Frame(frame) = f
-                    && !frame.is_empty()
-                {
-                    frames.push(Ok(frame));
-                }
-            }),
-            Some(Deframer::Datagram) => {
-                if !data.is_empty() {
-                    frames.push(Ok(data.to_vec()));
-                }
-            }
-        }
-        for frame in frames {
-            match frame.and_then(|f| self.relay_frame(port, f, outcome)) {
+        for frame in self.ports.deframe(port, data) {
+            match frame.map_err(Drop::from).and_then(|raw| self.relay_packet(port, raw, outcome)) {
                 Ok(()) => {}
                 Err(drop) => outcome.dropped.push((port, drop)),
             }
@@ -190,22 +132,7 @@ impl Relay {
         self.transmit(None, packet, outcome);
     }
 
-    fn relay_frame(&mut self, from: u32, frame: Vec<u8>, outcome: &mut Outcome) -> Result<(), Drop> {
-        let config = &self.ports[&from].config;
-        if frame.len() <= 2 {
-            return Err(Drop::Ifac(IfacError::TooShort));
-        }
-        let raw = match &config.ifac {
-            Some(ifac) => ifac.unwrap(&frame)?,
-            None => {
-                ifac::check_open(&frame)?;
-                frame
-            }
-        };
-        let ifac_size = config.ifac.as_ref().map_or(0, Ifac::size);
-        if raw.len() > config.hw_mtu + ifac_size {
-            return Err(Drop::BadLength(raw.len()));
-        }
+    fn relay_packet(&mut self, from: u32, raw: Vec<u8>, outcome: &mut Outcome) -> Result<(), Drop> {
         let parsed = packet::parse(&raw)?;
         // a repeat is refused before its signature is checked again; a packet
         // is remembered only once it has passed every check
@@ -231,11 +158,10 @@ impl Relay {
     fn transmit(&self, except: Option<u32>, raw: &[u8], outcome: &mut Outcome) {
         // Ports without an access code share one framed copy per framing.
         let mut plain: [Option<Vec<u8>>; 3] = [None, None, None];
-        for (&id, port) in &self.ports {
+        for (id, config) in self.ports.iter() {
             if Some(id) == except {
                 continue;
             }
-            let config = &port.config;
             if raw.len() > config.hw_mtu {
                 outcome.dropped.push((id, Drop::TooLargeFor(raw.len())));
                 continue;
@@ -248,14 +174,5 @@ impl Relay {
             };
             outcome.transmit.push((id, framed));
         }
-    }
-}
-
-/// `packet` as it goes on the wire with `framing`.
-pub fn encode(framing: Framing, packet: &[u8]) -> Vec<u8> {
-    match framing {
-        Framing::Hdlc => hdlc::frame(packet),
-        Framing::Kiss => kiss::frame(packet),
-        Framing::Datagram => packet.to_vec(),
     }
 }

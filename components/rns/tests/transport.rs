@@ -8,8 +8,8 @@ use styrene_rns::announce::{self, random_hash};
 use styrene_rns::identity::Identity;
 use styrene_rns::packet;
 use styrene_rns::transport::{
-    DropReason, Hash, InterfaceConfig, InterfaceId, Limits, Mode, Transmission, Transport, context,
-    path_request_destination, path_request_packet, rebroadcast_packet,
+    DropReason, Hash, InterfaceConfig, InterfaceId, Limits, Mode, PathEntry, SnapshotError, Transmission,
+    Transport, context, path_request_destination, path_request_packet, rebroadcast_packet,
 };
 use styrene_vectors::transport_vectors;
 
@@ -455,4 +455,109 @@ fn tables_are_bounded_and_evictions_counted() {
     assert_eq!(t.evictions()[0], 2);
     assert!(t.path(&destination_of(&announce_from(1, 1, 1))).is_none(), "the oldest went first");
     assert_eq!(t.counters().received, 6);
+}
+
+// ---- restarts, receipts and the node's own announces
+
+fn named(name: &str, mode: Mode) -> InterfaceConfig {
+    InterfaceConfig { name: name.into(), ..quiet(mode) }
+}
+
+#[test]
+fn a_saved_path_table_comes_back_on_the_interface_of_the_same_name() {
+    let mut t = Transport::new([9; 16], 1, Limits::default());
+    let hub = t.add_interface(named("hub", Mode::Full), T0).unwrap();
+    let radio = t.add_interface(named("radio", Mode::Full), T0).unwrap();
+    let near = announce_from(1, 1, 1000);
+    let far = via(&announce_from(2, 2, 1000), [7; 16], 2);
+    t.receive(hub, &near, T0);
+    t.receive(radio, &far, T0);
+    let snapshot = t.export_paths();
+
+    // a restart: interfaces come back with other ids, "radio" only later
+    let mut again = Transport::new([9; 16], 2, Limits::default());
+    let _other = again.add_interface(named("other", Mode::Full), T0 + 10.0).unwrap();
+    let hub_again = again.add_interface(named("hub", Mode::Full), T0 + 10.0).unwrap();
+    assert_eq!(again.import_paths(&snapshot), Ok(2));
+    assert_eq!(again.path_count(), 1, "the radio's path waits for its interface");
+    assert_eq!(again.parked_paths(), 1);
+    let restored = again.path(&destination_of(&near)).unwrap();
+    assert_eq!(restored, &PathEntry { interface: hub_again, ..t.path(&destination_of(&near)).unwrap().clone() });
+    let radio_again = again.add_interface(named("radio", Mode::Full), T0 + 20.0).unwrap();
+    let far_path = again.path(&destination_of(&far)).unwrap();
+    assert_eq!((far_path.interface, far_path.hops, far_path.next_hop), (radio_again, 3, [7; 16]));
+    assert_eq!(again.counters().paths_restored, 2);
+    // a parked path is saved again until its interface comes back
+    assert_eq!(again.export_paths().len(), snapshot.len());
+
+    // restored paths answer path requests, and older announces do not replace them
+    let request = path_request_packet(&destination_of(&near), None, b"tag-1");
+    again.receive(radio_again, &request, T0 + 21.0);
+    let out = again.tick(T0 + 23.0);
+    assert_eq!(on(&out, radio_again).len(), 1, "answered from the restored table");
+    let older = announce_from(1, 3, 999);
+    let receipt = again.receive_packet(hub_again, &older, T0 + 24.0);
+    assert_eq!(receipt.dropped, Some(DropReason::AnnounceNotNewer));
+}
+
+#[test]
+fn a_damaged_snapshot_restores_nothing() {
+    let mut t = Transport::new([9; 16], 1, Limits::default());
+    let hub = t.add_interface(named("hub", Mode::Full), T0).unwrap();
+    t.receive(hub, &announce_from(1, 1, 1000), T0);
+    t.receive(hub, &announce_from(2, 1, 1000), T0);
+    let snapshot = t.export_paths();
+    let mut fresh = || {
+        let mut t = Transport::new([9; 16], 1, Limits::default());
+        t.add_interface(named("hub", Mode::Full), T0).unwrap();
+        t
+    };
+    assert_eq!(fresh().import_paths(b"not a snapshot"), Err(SnapshotError::NotASnapshot));
+    for cut in [6, 20, snapshot.len() / 2, snapshot.len() - 1] {
+        let mut t = fresh();
+        assert!(matches!(t.import_paths(&snapshot[..cut]), Err(SnapshotError::Damaged(_))), "cut at {cut}");
+        assert_eq!(t.path_count(), 0);
+    }
+    let mut forged_count = snapshot.clone();
+    forged_count[5..9].copy_from_slice(&u32::MAX.to_be_bytes());
+    assert!(matches!(fresh().import_paths(&forged_count), Err(SnapshotError::Damaged(_))));
+    // an announce that is not for the entry's destination
+    let mut swapped = snapshot.clone();
+    swapped[9] ^= 1;
+    let mut t = fresh();
+    assert!(matches!(t.import_paths(&swapped), Err(SnapshotError::Damaged(_))));
+    assert_eq!(t.path_count(), 0);
+}
+
+#[test]
+fn receipts_say_what_was_learnt_and_what_was_dropped() {
+    let (mut t, a, _z) = two_interfaces([9; 16]);
+    let announce = announce_from(1, 1, 1000);
+    let receipt = t.receive_packet(a, &announce, T0);
+    let learnt = receipt.learnt.expect("a new path");
+    assert_eq!(learnt.announce.destination_hash, destination_of(&announce));
+    assert_eq!((learnt.hops, learnt.received_from), (1, destination_of(&announce)));
+    assert_eq!(receipt.dropped, None);
+    let again = t.receive_packet(a, &announce, T0 + 1.0);
+    assert!(again.learnt.is_none());
+    assert!(again.dropped.is_some(), "the same announce changes nothing");
+    assert_eq!(t.receive_packet(a, &[0x00], T0).dropped, Some(DropReason::Malformed));
+}
+
+#[test]
+fn our_own_announce_goes_everywhere_but_access_points_uncapped() {
+    let mut t = Transport::new([9; 16], 1, Limits::default());
+    let full = t.add_interface(quiet(Mode::Full), T0).unwrap();
+    let slow = t.add_interface(InterfaceConfig { bitrate: 5, ..quiet(Mode::Full) }, T0).unwrap();
+    let roaming = t.add_interface(quiet(Mode::Roaming), T0).unwrap();
+    let ap = t.add_interface(quiet(Mode::AccessPoint), T0).unwrap();
+    let own = announce_from(4, 1, 1000);
+    let out = t.announce_local(&own);
+    for interface in [full, slow, roaming] {
+        assert_eq!(on(&out, interface), vec![own.clone()]);
+    }
+    assert!(on(&out, ap).is_empty());
+    assert_eq!(t.announce_local(&own).len(), 3, "the cap does not hold back our own announces");
+    let echo = t.receive_packet(full, &own, T0 + 1.0);
+    assert!(echo.learnt.is_none() && echo.transmit.is_empty(), "our announce heard back is not news");
 }

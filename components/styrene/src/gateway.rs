@@ -8,8 +8,10 @@ use crate::exports::styrene::core::gateway::{
 use crate::exports::styrene::core::nodes::HeardAnnounce;
 use std::cell::RefCell;
 use std::collections::HashMap;
-use styrene_rns::ifac::Ifac;
-use styrene_rns::relay::{self, Drop, Framing, Heard, Relay};
+use styrene_rns::HASH_LEN;
+use styrene_rns::announce::Announce;
+use styrene_rns::ifac::{self, Ifac};
+use styrene_rns::relay::{self, Drop, Framing, Relay};
 
 fn reason(drop: &Drop) -> DropReason {
     match drop {
@@ -22,23 +24,41 @@ fn reason(drop: &Drop) -> DropReason {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The announce as styrened's handler would store it.
-fn heard_to_wit(heard: &Heard, port_name: &str) -> HeardAnnounce {
-    let announce = &heard.announce;
-    let next_hop = hex(&heard.received_from[..4]);
+/// The announce as styrened's handler would store it (the transport node's too).
+pub(crate) fn heard_to_wit(
+    announce: &Announce,
+    hops: u8,
+    received_from: &[u8; HASH_LEN],
+    port_name: &str,
+) -> HeardAnnounce {
+    let next_hop = hex(&received_from[..4]);
     HeardAnnounce {
         destination_hash: hex(&announce.destination_hash),
         identity_hash: hex(&announce.identity_hash),
         app_data: announce.app_data.clone(),
         aspect_hint: styrene_nodes::aspect_hint(|name| announce.is_named(name))
             .map(crate::nodes::from_domain),
-        hops: i64::from(heard.hops),
+        hops: i64::from(hops),
         discovered_via: Some(styrene_nodes::discovered_via(port_name, &next_hop)),
     }
+}
+
+/// A port's framing and access code (the transport node's ports too).
+pub(crate) fn port_to_domain(config: &PortConfig) -> Result<relay::PortConfig, ifac::IfacError> {
+    let ifac = match &config.ifac {
+        Some(s) => Some(Ifac::new(s.network_name.as_deref(), s.passphrase.as_deref(), s.size as usize)?),
+        None => None,
+    };
+    let framing = match config.framing {
+        FramingKind::Hdlc => Framing::Hdlc,
+        FramingKind::Kiss => Framing::Kiss,
+        FramingKind::Datagram => Framing::Datagram,
+    };
+    Ok(relay::PortConfig { framing, hw_mtu: config.hw_mtu as usize, ifac })
 }
 
 struct State {
@@ -55,17 +75,9 @@ impl GuestBridge for BridgeResource {
     }
 
     fn add_port(&self, config: PortConfig) -> Result<u32, IfacError> {
-        let ifac = match &config.ifac {
-            Some(s) => Some(Ifac::new(s.network_name.as_deref(), s.passphrase.as_deref(), s.size as usize)?),
-            None => None,
-        };
-        let framing = match config.framing {
-            FramingKind::Hdlc => Framing::Hdlc,
-            FramingKind::Kiss => Framing::Kiss,
-            FramingKind::Datagram => Framing::Datagram,
-        };
+        let port = port_to_domain(&config)?;
         let mut state = self.0.borrow_mut();
-        let id = state.relay.add_port(relay::PortConfig { framing, hw_mtu: config.hw_mtu as usize, ifac });
+        let id = state.relay.add_port(port);
         state.names.insert(id, config.name);
         Ok(id)
     }
@@ -99,7 +111,7 @@ fn to_wit(outcome: relay::Outcome, name: &str) -> Outcome {
     Outcome {
         transmit: outcome.transmit.into_iter().map(|(port, data)| Transmission { port, data }).collect(),
         relayed: outcome.relayed,
-        heard: outcome.heard.iter().map(|h| heard_to_wit(h, name)).collect(),
+        heard: outcome.heard.iter().map(|h| heard_to_wit(&h.announce, h.hops, &h.received_from, name)).collect(),
         dropped: outcome
             .dropped
             .into_iter()

@@ -12,6 +12,7 @@ mod nodes;
 mod pqc;
 mod rns;
 mod shortcuts;
+mod transport;
 mod wire;
 
 wit_bindgen::generate!({

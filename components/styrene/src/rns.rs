@@ -142,6 +142,13 @@ fn full_name(app_name: &str, aspects: &[String]) -> Result<String, RnsError> {
 /// The `identity` resource.
 pub struct IdentityResource(domain::Identity);
 
+impl IdentityResource {
+    /// The identity itself, for other interfaces (the transport node's id).
+    pub(crate) fn domain(&self) -> &domain::Identity {
+        &self.0
+    }
+}
+
 impl GuestIdentity for IdentityResource {
     fn generate() -> Result<Identity, RnsError> {
         let identity = domain::Identity::generate().map_err(|_| no_randomness())?;

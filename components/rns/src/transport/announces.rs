@@ -6,7 +6,7 @@
 use super::interfaces::CapDecision;
 use super::paths::{self, PathEntry};
 use super::{
-    DropReason, Hash, InterfaceId, LOCAL_REBROADCASTS_MAX, MAX_RATE_TIMESTAMPS, Mode, PATHFINDER_G,
+    DropReason, Hash, InterfaceId, LOCAL_REBROADCASTS_MAX, Learnt, MAX_RATE_TIMESTAMPS, Mode, PATHFINDER_G,
     PATHFINDER_R, PATHFINDER_RW, Received, Transmission, Transport, context,
 };
 use crate::announce::{self, Announce, RANDOM_HASH_LEN};
@@ -77,6 +77,11 @@ impl Transport {
     ) -> Result<Option<Announce>, DropReason> {
         if raw.len() > crate::MTU {
             return Err(DropReason::OversizeAnnounce);
+        }
+        // our own announce heard back, directly or rebroadcast (RNS only
+        // handles announces of destinations that are not its own)
+        if self.local_destinations.contains(&parsed.header.destination_hash) {
+            return Err(DropReason::Duplicate);
         }
         let announce = announce::validate(parsed).map_err(|_| DropReason::InvalidAnnounce)?;
         let destination = parsed.header.destination_hash;
@@ -168,6 +173,7 @@ impl Transport {
         );
         self.counters.paths_learnt += 1;
         self.inflight_path_requests.remove(&destination);
+        self.learnt = Some(Learnt { announce: announce.clone(), hops, received_from });
     }
 
     /// Another node's rebroadcast of an announce we are about to rebroadcast

@@ -93,6 +93,9 @@ pub struct AnnounceRate {
 /// An interface's settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InterfaceConfig {
+    /// The interface's name: paths learnt on it are saved under this name
+    /// and restored to the interface of the same name (see [`super::Transport::export_paths`]).
+    pub name: String,
     /// Interface mode.
     pub mode: Mode,
     /// Bits per second (RNS's `bitrate`).
@@ -117,6 +120,7 @@ impl InterfaceConfig {
     /// RNS's defaults for an interface in `mode` at `bitrate` bit/s.
     pub fn new(mode: Mode, bitrate: u64) -> Self {
         InterfaceConfig {
+            name: String::new(),
             mode,
             bitrate,
             announce_cap: ANNOUNCE_CAP,

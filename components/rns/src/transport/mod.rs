@@ -23,21 +23,25 @@ mod forwarding;
 mod interfaces;
 mod path_requests;
 mod paths;
+mod persist;
 
 pub use announces::rebroadcast_packet;
 pub use bounded::BoundedMap;
 pub use interfaces::{AnnounceRate, InterfaceConfig, InterfaceConfigError, Mode};
 pub use path_requests::{path_request_destination, path_request_packet};
 pub use paths::PathEntry;
+pub use persist::SnapshotError;
 
 use crate::HASH_LEN;
+use crate::announce::Announce;
 use crate::packet::{self, DestinationType, PacketType};
 use crate::seen::SeenHashes;
 use announces::{PendingAnnounce, RateEntry};
 use forwarding::{LinkEntry, ReverseEntry};
 use interfaces::Interface;
 use path_requests::DiscoveryRequest;
-use std::collections::{BTreeMap, HashSet};
+use persist::ParkedPath;
+use std::collections::{BTreeMap, HashSet, VecDeque};
 
 /// A destination, identity or transport id hash.
 pub type Hash = [u8; HASH_LEN];
@@ -195,6 +199,30 @@ pub enum DropReason {
     NotForUs,
 }
 
+impl std::fmt::Display for DropReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DropReason::UnknownInterface => "the interface is not known",
+            DropReason::Malformed => "not a packet Reticulum would unpack",
+            DropReason::OtherTransport => "in transport for another transport node",
+            DropReason::TransportedPlainOrGroup => "a plain or group packet beyond one hop",
+            DropReason::InvalidAnnounceType => "an announce for a plain, group or link destination",
+            DropReason::Duplicate => "a packet seen before",
+            DropReason::OversizeAnnounce => "an announce larger than Reticulum's MTU",
+            DropReason::InvalidAnnounce => "an announce whose signature or destination does not check out",
+            DropReason::TaglessPathRequest => "a path request without a tag",
+            DropReason::DuplicatePathRequest => "a path request seen before",
+            DropReason::NoPath => "in transport to a destination without a known path",
+            DropReason::LinkMismatch => "link traffic that does not fit the link table",
+            DropReason::InvalidLinkProof => "a link proof that does not verify",
+            DropReason::BadLinkRequest => "a link request whose MTU signalling cannot be honoured",
+            DropReason::UnmatchedProof => "a proof for no packet forwarded here",
+            DropReason::AnnounceNotNewer => "an announce that does not change the path table",
+            DropReason::NotForUs => "not addressed to this transport node",
+        })
+    }
+}
+
 /// What the transport has done, counted since it was made.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Counters {
@@ -204,6 +232,8 @@ pub struct Counters {
     pub dropped: BTreeMap<DropReason, u64>,
     /// Paths learnt or replaced.
     pub paths_learnt: u64,
+    /// Paths restored from a snapshot.
+    pub paths_restored: u64,
     /// Paths removed by expiry or because their interface went away.
     pub paths_expired: u64,
     /// Announce rebroadcasts sent (each counted once per interface).
@@ -240,6 +270,30 @@ pub struct Counters {
     pub link_proofs_forwarded: u64,
     /// Link packets forwarded.
     pub link_packets_forwarded: u64,
+    /// The node's own announces sent (each counted once per interface).
+    pub local_announces_sent: u64,
+}
+
+/// An announce that changed the path table: what a node store records.
+#[derive(Debug, Clone)]
+pub struct Learnt {
+    /// The validated announce.
+    pub announce: Announce,
+    /// Hops as counted on receipt.
+    pub hops: u8,
+    /// The next hop: the transport node that rebroadcast it, or the destination itself.
+    pub received_from: Hash,
+}
+
+/// What became of one received packet.
+#[derive(Debug, Clone, Default)]
+pub struct Receipt {
+    /// What to send in consequence.
+    pub transmit: Vec<Transmission>,
+    /// Why the packet went no further, if it did not.
+    pub dropped: Option<DropReason>,
+    /// The announce it carried, if it changed the path table.
+    pub learnt: Option<Learnt>,
 }
 
 /// A packet that passed the filter, as the handlers see it.
@@ -303,6 +357,14 @@ pub struct Transport {
     pr_tags_previous: HashSet<Vec<u8>>,
     filter: SeenHashes,
     random: Random,
+    limits: Limits,
+    /// Destinations this node announces itself.
+    local_destinations: HashSet<Hash>,
+    /// Restored paths waiting for their interface to come up.
+    parked: VecDeque<ParkedPath>,
+    /// The current packet's fate, for [`Transport::receive_packet`].
+    judged: Option<DropReason>,
+    learnt: Option<Learnt>,
     announces_checked: f64,
     tables_culled: f64,
     interface_jobs_run: f64,
@@ -331,6 +393,11 @@ impl Transport {
             pr_tags_previous: HashSet::new(),
             filter: SeenHashes::new(limits.packet_hashes),
             random: Random(seed),
+            limits,
+            local_destinations: HashSet::new(),
+            parked: VecDeque::new(),
+            judged: None,
+            learnt: None,
             announces_checked: 0.0,
             tables_culled: 0.0,
             interface_jobs_run: 0.0,
@@ -344,7 +411,8 @@ impl Transport {
     }
 
     /// Adds an interface, created at `now` (ingress control treats it as new
-    /// for RNS's `IC_NEW_TIME`), and returns its id.
+    /// for RNS's `IC_NEW_TIME`), and returns its id. Restored paths waiting
+    /// for an interface of its name are attached to it.
     pub fn add_interface(
         &mut self,
         config: InterfaceConfig,
@@ -354,6 +422,7 @@ impl Transport {
         let id = self.next_interface;
         self.next_interface += 1;
         self.interfaces.insert(id, Interface::new(config, now));
+        self.attach_parked();
         Ok(id)
     }
 
@@ -366,6 +435,11 @@ impl Transport {
     /// The path table.
     pub fn paths(&self) -> impl Iterator<Item = (&Hash, &PathEntry)> {
         self.paths.iter()
+    }
+
+    /// Paths known.
+    pub fn path_count(&self) -> usize {
+        self.paths.len()
     }
 
     /// The path to one destination.
@@ -388,6 +462,11 @@ impl Transport {
         (self.links.len(), self.reverse.len())
     }
 
+    /// The interfaces, by id.
+    pub fn interface_ids(&self) -> impl Iterator<Item = InterfaceId> + '_ {
+        self.interfaces.keys().copied()
+    }
+
     /// Announces waiting in an interface's announce queue.
     pub fn queued_announces(&self, interface: InterfaceId) -> usize {
         self.interfaces.get(&interface).map_or(0, Interface::queue_len)
@@ -398,15 +477,54 @@ impl Transport {
         self.interfaces.get(&interface).map_or(0, Interface::held_len)
     }
 
+    /// Paths restored from a snapshot whose interface is not up yet.
+    pub fn parked_paths(&self) -> usize {
+        self.parked.len()
+    }
+
     fn drop(&mut self, reason: DropReason) {
         *self.counters.dropped.entry(reason).or_default() += 1;
+        self.judged = Some(reason);
     }
 
     /// Handles a raw packet received on `interface` at `now`, and returns what
     /// to send in consequence.
     pub fn receive(&mut self, interface: InterfaceId, raw: &[u8], now: f64) -> Vec<Transmission> {
-        let mut out = Vec::new();
-        self.inbound(interface, raw, now, &mut out);
+        self.receive_packet(interface, raw, now).transmit
+    }
+
+    /// [`Transport::receive`], also saying whether the packet was dropped and
+    /// which announce, if any, changed the path table.
+    pub fn receive_packet(&mut self, interface: InterfaceId, raw: &[u8], now: f64) -> Receipt {
+        let mut transmit = Vec::new();
+        self.judged = None;
+        self.learnt = None;
+        self.inbound(interface, raw, now, &mut transmit);
+        Receipt { transmit, dropped: self.judged.take(), learnt: self.learnt.take() }
+    }
+
+    /// Sends an announce made by this node (hops 0) on every interface, as
+    /// RNS sends an instance-local announce: not on access points, and not
+    /// held back by announce caps.
+    pub fn announce_local(&mut self, packet: &[u8]) -> Vec<Transmission> {
+        let targets: Vec<InterfaceId> = self
+            .interfaces
+            .iter()
+            .filter(|(_, interface)| interface.config.mode != Mode::AccessPoint)
+            .map(|(&id, _)| id)
+            .collect();
+        let mut out = Vec::with_capacity(targets.len());
+        if let Ok(parsed) = packet::parse(packet) {
+            self.local_destinations.insert(parsed.header.destination_hash);
+        }
+        if !targets.is_empty() {
+            // our own announce coming back is a duplicate, not news
+            self.filter.insert(packet::packet_hash(packet));
+        }
+        for id in targets {
+            self.counters.local_announces_sent += 1;
+            self.transmit(id, packet.to_vec(), &mut out);
+        }
         out
     }
 
