@@ -81,6 +81,14 @@ impl<'r> Styrene<'r> {
         self.invoke(|b, s| f(b, s, resource))
     }
 
+    /// The resource behind a handle, to pass to another call (a borrow).
+    pub(crate) fn resource_of(&self, handle: &Handle) -> Result<ResourceAny, HostError> {
+        if handle.instance != self.id {
+            return Err(HostError::StaleHandle(handle.name));
+        }
+        Ok(handle.resource)
+    }
+
     /// A typed handle for a resource the last call returned.
     pub(crate) fn adopt(&self, resource: ResourceAny, name: &'static str) -> Handle {
         Handle { resource, name, instance: self.id, dropped: self.dropped.clone() }

@@ -12,7 +12,7 @@
 //! [`HostError::MemoryLimit`], [`HostError::Deadline`] or [`HostError::Trap`]).
 //!
 //! Each WIT interface has its own module, as wasmtime's WASI host has:
-//! [`info`], [`wire`], [`nodes`], [`messages`], [`pqc`], [`framing`], [`rns`], [`gateway`]
+//! [`info`], [`wire`], [`nodes`], [`messages`], [`pqc`], [`framing`], [`rns`], [`gateway`], [`transport`]
 //! and [`shortcuts`]. A module holds the interface's values, a view of the
 //! instance with its functions (`styrene.wire().decode_envelope(..)`), its
 //! resources as typed handles whose methods take the instance
@@ -39,7 +39,7 @@ mod state;
 
 pub use error::{CaseName, ComponentError, Error, HostError};
 pub use instance::Styrene;
-pub use interfaces::{framing, gateway, info, messages, nodes, pqc, rns, shortcuts, wire};
+pub use interfaces::{framing, gateway, info, messages, nodes, pqc, rns, shortcuts, transport, wire};
 pub use runtime::Runtime;
 pub use state::{EPOCH_TICK, Limits};
 

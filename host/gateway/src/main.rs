@@ -1,12 +1,14 @@
 //! `styrene-gateway`: the native host's command line.
 //!
-//! `run --config FILE` runs the bridging gateway; `decode <hex|->` decodes a
-//! Styrene envelope and its payload through the component; `info` says which
-//! component is loaded and how; `nodes` reads the node store; `pqc-peer`
-//! serves the PQC session service on stdin/stdout.
+//! `run --config FILE` runs the gateway (a Reticulum transport node, or a
+//! bridge); `paths` prints a running gateway's path table; `decode <hex|->`
+//! decodes a Styrene envelope and its payload through the component; `info`
+//! says which component is loaded and how; `nodes` reads the node store;
+//! `pqc-peer` serves the PQC session service on stdin/stdout.
 
 mod gateway;
 mod nodes;
+mod paths;
 mod pqc;
 
 use std::io::Read;
@@ -21,6 +23,8 @@ const USAGE: &str = "usage: styrene-gateway [--component PATH] <command>
 
 commands:
   run --config FILE                   run the gateway (see gateway.example.toml); stops on SIGTERM
+  paths [--status ADDR]               a running gateway's path table, like `rnpath -t`
+                                      (ADDR: its [status] listen address, default 127.0.0.1:4280)
   decode <hex|->                      decode a Styrene envelope (hex, or raw bytes on stdin) and its payload
   info                                component version, WIT world, imports, cache location and load time
   nodes list --db DIR                 every node in DIR/nodes.db, newest announce first
@@ -44,6 +48,13 @@ fn main() -> ExitCode {
         Some("info") if args.len() == 1 => info(component),
         Some("run") if args.len() == 3 && args[1] == "--config" => run(component, &args[2]),
         Some("pqc-peer") if args.len() == 1 => pqc::serve(load(component)),
+        Some("paths") => match paths::parse(&args[1..]) {
+            Some(status) => paths::run(status),
+            None => {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            }
+        },
         Some("nodes") => match nodes::parse(&args[1..]) {
             Some(command) => nodes::run(load(component), command),
             None => {

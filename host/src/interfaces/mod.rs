@@ -10,4 +10,5 @@ pub mod nodes;
 pub mod pqc;
 pub mod rns;
 pub mod shortcuts;
+pub mod transport;
 pub mod wire;

@@ -95,6 +95,11 @@ impl Identity {
         styrene.call_on(&self.0, |b, s, r| f(&b.styrene_core_rns().identity(), s, r))
     }
 
+    /// The handle, to lend the identity to another resource's call.
+    pub(crate) fn handle(&self) -> &Handle {
+        &self.0
+    }
+
     /// `generate`: a fresh identity from `wasi:random`.
     pub fn generate(styrene: &mut Styrene<'_>) -> Result<Self, Error> {
         Self::make(styrene, |i, s| i.call_generate(s))

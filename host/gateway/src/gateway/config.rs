@@ -13,8 +13,13 @@ pub struct Config {
     /// The gateway's name: in logs, and the default announce app_data.
     #[serde(default = "default_name")]
     pub name: String,
-    /// Where the identity and `nodes.db` live.
+    /// Where the identity, `nodes.db` and the saved path table live.
     pub data_dir: PathBuf,
+    /// `transport` (the default): a Reticulum transport node, as `rnsd` with
+    /// `enable_transport = Yes`. `bridge`: every valid frame is relayed to
+    /// every other interface unchanged.
+    #[serde(default)]
+    pub mode: GatewayMode,
     /// The gateway's own announce.
     #[serde(default)]
     pub announce: AnnounceConfig,
@@ -27,6 +32,39 @@ pub struct Config {
     /// The interfaces, bridged to each other.
     #[serde(rename = "interface", default)]
     pub interfaces: Vec<InterfaceConfig>,
+}
+
+/// What the gateway does with the packets it hears.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GatewayMode {
+    /// Routes as a Reticulum transport node.
+    #[default]
+    Transport,
+    /// Relays every valid frame to every other interface.
+    Bridge,
+}
+
+/// An interface's mode, as RNS spells it in `mode` (or `interface_mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InterfaceMode {
+    /// Everything passes.
+    #[default]
+    Full,
+    /// A point-to-point link.
+    #[serde(alias = "pointtopoint", alias = "ptp")]
+    PointToPoint,
+    /// Clients come and go: paths expire in a day, announces are not sent here.
+    #[serde(alias = "accesspoint", alias = "ap")]
+    AccessPoint,
+    /// The gateway itself moves.
+    Roaming,
+    /// Joins this network to another.
+    Boundary,
+    /// Lets clients discover paths beyond the gateway.
+    #[serde(alias = "gw")]
+    Gateway,
 }
 
 /// The gateway's announce.
@@ -85,6 +123,10 @@ pub struct LimitsConfig {
     pub call_deadline_ms: u64,
     /// Clients a TCP server interface accepts at once.
     pub max_clients: usize,
+    /// Paths the transport node keeps (the oldest learnt goes first).
+    pub paths: u32,
+    /// Links routed through at once.
+    pub links: u32,
 }
 
 impl Default for LimitsConfig {
@@ -95,6 +137,8 @@ impl Default for LimitsConfig {
             memory_mib: 48,
             call_deadline_ms: 1000,
             max_clients: 32,
+            paths: 65_536,
+            links: 16_384,
         }
     }
 }
@@ -153,6 +197,18 @@ pub struct InterfaceConfig {
     pub passphrase: Option<String>,
     /// IFAC size in bits, as in RNS (default: 128 on TCP and UDP, 64 on serial).
     pub ifac_size: Option<u32>,
+    /// Interface mode (transport only; RNS's `mode`).
+    #[serde(default, alias = "interface_mode")]
+    pub mode: InterfaceMode,
+    /// Bits per second, for the announce cap (default: RNS's guess for TCP
+    /// and UDP, 10 Mbit/s; the baud rate on serial).
+    pub bitrate: Option<u64>,
+    /// Share of the bitrate announce rebroadcasts may use, percent (RNS's default 2).
+    #[serde(default = "default_announce_cap")]
+    pub announce_cap: f64,
+    /// Hold bursts of announces for unknown destinations on a new interface (RNS's default on).
+    #[serde(default = "default_true")]
+    pub ingress_control: bool,
     /// First reconnect delay in milliseconds (doubles up to `reconnect_max_ms`).
     #[serde(default = "default_reconnect_min")]
     pub reconnect_min_ms: u64,
@@ -164,6 +220,14 @@ pub struct InterfaceConfig {
 fn default_name() -> String {
     "styrene-gateway".into()
 }
+fn default_announce_cap() -> f64 {
+    2.0
+}
+
+fn default_true() -> bool {
+    true
+}
+
 fn default_baud() -> u32 {
     115_200
 }
@@ -201,6 +265,15 @@ impl InterfaceConfig {
         let default_bytes = if matches!(self.kind, Kind::Serial) { 8 } else { 16 };
         let bytes = self.ifac_size.filter(|&bits| bits >= 8).map_or(default_bytes, |bits| bits / 8);
         Some((name, pass, bytes))
+    }
+
+    /// Bits per second: configured, or RNS's for the kind (its TCP and UDP
+    /// interfaces assume 10 Mbit/s; a serial port runs at its baud rate).
+    pub fn bitrate(&self) -> u64 {
+        self.bitrate.unwrap_or(match self.kind {
+            Kind::TcpClient | Kind::TcpServer | Kind::Udp => 10_000_000,
+            Kind::Serial => u64::from(self.baud),
+        })
     }
 
     /// Reconnect delays.
@@ -242,6 +315,12 @@ impl Config {
             }
             if i.hw_mtu() < 500 {
                 return Err(format!("interface {:?}: hw_mtu must be at least RNS's MTU of 500", i.name));
+            }
+            if i.bitrate() < 5 {
+                return Err(format!("interface {:?}: bitrate must be at least Reticulum's minimum of 5 bit/s", i.name));
+            }
+            if !(i.announce_cap > 0.0 && i.announce_cap <= 100.0) {
+                return Err(format!("interface {:?}: announce_cap is a percentage above 0 and at most 100", i.name));
             }
             if let Some((_, _, bytes)) = i.ifac()
                 && !(1..=64).contains(&bytes)

@@ -1,15 +1,19 @@
 //! The relay thread: the one owner of the component instance. Interface
 //! threads send it the bytes they read; it hands them to the component's
-//! bridge and queues what comes back on the ports' outboxes. It also records
-//! announced nodes in the node store and sends the gateway's own announce.
+//! transport node (or bridge) and queues what comes back on the ports'
+//! outboxes. It ticks the transport node's timers, keeps its path table in
+//! the data directory, records announced nodes in the node store and sends
+//! the gateway's own announce.
 //!
 //! If the component traps (a bug, or memory or time running out on some
 //! input), the instance has already been replaced by [`Styrene`]; the relay
-//! rebuilds its bridge, store and identity on the fresh one and carries on
-//! with the next frame.
+//! rebuilds its engine, store and identity on the fresh one (restoring the
+//! saved path table) and carries on with the next frame.
 
-use super::config::{AnnounceConfig, Framing, InterfaceConfig, Kind};
+use super::config::{AnnounceConfig, Framing, GatewayMode, InterfaceConfig, Kind};
+use super::engine::{Engine, PortRefused, Produced};
 use super::outbox::Outbox;
+use super::paths;
 use super::registry::Shared;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -17,10 +21,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
-use styrene_host::framing::{self, FramingKind};
-use styrene_host::gateway::{Bridge, DropReason, IfacSettings, Outcome, PortConfig};
+use styrene_host::framing::FramingKind;
+use styrene_host::gateway::{IfacSettings, PortConfig};
 use styrene_host::nodes::NodeStore;
-use styrene_host::rns::{self, Identity};
+use styrene_host::rns::Identity;
+use styrene_host::transport::Limits;
 use styrene_host::{HostError, Runtime, Styrene};
 use zeroize::Zeroizing;
 
@@ -39,6 +44,8 @@ pub enum Event {
     Idle { port: HostPort },
     /// The node list, as JSON.
     Nodes { reply: Sender<Result<String, String>> },
+    /// The path table, as JSON (a bridge has none).
+    Paths { reply: Sender<Result<String, String>> },
 }
 
 /// The relay's settings.
@@ -51,8 +58,10 @@ pub struct Settings {
     pub links: Vec<InterfaceConfig>,
     /// The gateway's announce.
     pub announce: AnnounceConfig,
-    /// Packet hashes remembered for duplicate suppression.
-    pub remembered: u32,
+    /// Transport node or bridge.
+    pub mode: GatewayMode,
+    /// Table sizes.
+    pub limits: Limits,
 }
 
 /// The identity file in the data directory: RNS's 64-byte private key format.
@@ -61,6 +70,12 @@ pub const IDENTITY_FILE: &str = "identity";
 pub const DB_FILE: &str = "nodes.db";
 /// Own announces are at least this far apart.
 const MIN_ANNOUNCE_GAP: Duration = Duration::from_secs(5);
+/// How often the transport node's timers run (RNS's job interval).
+const TICK: Duration = Duration::from_millis(250);
+/// How often the status endpoint's transport counters are refreshed.
+const STATUS_EVERY: Duration = Duration::from_secs(1);
+/// How often a changed path table is saved (and always on shutdown).
+const SAVE_PATHS_EVERY: Duration = Duration::from_secs(60);
 
 struct Port {
     link: usize,
@@ -70,7 +85,7 @@ struct Port {
 }
 
 struct Handles {
-    bridge: Bridge,
+    engine: Engine,
     store: NodeStore,
     identity: Identity,
 }
@@ -84,6 +99,8 @@ struct Relay<'r> {
     by_component: HashMap<u32, HostPort>,
     next_port: HostPort,
     registry: Shared,
+    /// The transport node's path-table changes when it was last saved.
+    saved_paths_at: u64,
 }
 
 /// Runs the relay until `shutdown` is set or every sender is gone.
@@ -106,13 +123,17 @@ pub fn run(
         by_component: HashMap::new(),
         next_port: 1,
         registry,
+        saved_paths_at: 0,
     };
     relay.publish_identity()?;
     let interval = Duration::from_secs(relay.settings.announce.interval_secs);
     let mut next_announce = Instant::now() + Duration::from_secs(2);
     let mut last_announce: Option<Instant> = None;
+    let mut next_tick = Instant::now() + TICK;
+    let mut next_status = Instant::now();
+    let mut next_save = Instant::now() + SAVE_PATHS_EVERY;
     while !shutdown.load(Ordering::Relaxed) {
-        let wait = next_announce.saturating_duration_since(Instant::now()).min(Duration::from_millis(250));
+        let wait = next_announce.min(next_tick).saturating_duration_since(Instant::now()).min(TICK);
         match events.recv_timeout(wait) {
             Ok(Event::Up { link, peer, outbox, reply }) => {
                 let port = relay.port_up(link, &peer, outbox);
@@ -126,10 +147,25 @@ pub fn run(
             Ok(Event::Nodes { reply }) => {
                 let _ = reply.send(relay.nodes_json());
             }
+            Ok(Event::Paths { reply }) => {
+                let _ = reply.send(relay.paths_json());
+            }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
         }
         let now = Instant::now();
+        if now >= next_tick {
+            relay.tick();
+            next_tick = now + TICK;
+        }
+        if now >= next_status {
+            relay.publish_transport_status();
+            next_status = now + STATUS_EVERY;
+        }
+        if now >= next_save {
+            relay.save_paths(false);
+            next_save = now + SAVE_PATHS_EVERY;
+        }
         if now >= next_announce {
             if last_announce.is_some_and(|t| now < t + MIN_ANNOUNCE_GAP) {
                 next_announce = last_announce.unwrap() + MIN_ANNOUNCE_GAP;
@@ -182,9 +218,9 @@ fn load_or_create_identity(
     Ok(key)
 }
 
-/// The bridge, the node store and the identity on a (fresh) instance.
+/// The engine, the node store and the identity on a (fresh) instance; a
+/// transport node gets the saved path table back.
 fn open(styrene: &mut Styrene<'_>, private_key: &[u8], settings: &Settings) -> Result<Handles, String> {
-    let bridge = Bridge::new(styrene, settings.remembered).map_err(|e| e.to_string())?;
     let store = NodeStore::open(styrene, DB_FILE).map_err(|e| match e {
         styrene_host::Error::Component(e) => {
             format!("cannot open {}: {e}", settings.data_dir.join(DB_FILE).display())
@@ -197,7 +233,11 @@ fn open(styrene: &mut Styrene<'_>, private_key: &[u8], settings: &Settings) -> R
         }
         styrene_host::Error::Host(e) => e.to_string(),
     })?;
-    Ok(Handles { bridge, store, identity })
+    let engine = Engine::new(styrene, settings.mode, &identity, settings.limits).map_err(|e| e.to_string())?;
+    if let Some(node) = engine.transport() {
+        paths::restore(styrene, node, &settings.data_dir);
+    }
+    Ok(Handles { engine, store, identity })
 }
 
 /// The WIT port settings of an interface.
@@ -215,36 +255,6 @@ fn port_config(link: &InterfaceConfig, peer: &str) -> PortConfig {
             passphrase,
             size,
         }),
-    }
-}
-
-/// The label the status endpoint counts a drop under: one per way a frame
-/// fails, named after the access code or the part of the packet it fails on.
-pub fn reason_name(reason: DropReason) -> &'static str {
-    use framing::ErrorCode as Ifac;
-    use rns::ErrorCode as Packet;
-    match reason {
-        DropReason::BadLength => "bad-length",
-        DropReason::AccessCode(Ifac::MissingFlag) => "ifac-missing",
-        DropReason::AccessCode(Ifac::UnexpectedFlag) => "ifac-unexpected",
-        DropReason::AccessCode(Ifac::TooShort) => "ifac-too-short",
-        DropReason::AccessCode(Ifac::Invalid | Ifac::NoSecret | Ifac::BadSize) => "ifac-invalid",
-        DropReason::Packet(Packet::HopLimit) => "hop-limit",
-        DropReason::Packet(Packet::BadSignature) => "announce-signature",
-        DropReason::Packet(Packet::DestinationMismatch) => "announce-destination",
-        DropReason::Packet(
-            Packet::NotAnnounce | Packet::NotSingle | Packet::AnnounceTruncated | Packet::BadKey,
-        ) => "announce-malformed",
-        DropReason::Packet(
-            Packet::PacketTruncated
-            | Packet::EmptyData
-            | Packet::KeyLength
-            | Packet::BadPoint
-            | Packet::BadName
-            | Packet::NoRandomness,
-        ) => "malformed",
-        DropReason::Duplicate => "duplicate",
-        DropReason::TooLarge => "too-large",
     }
 }
 
@@ -267,12 +277,18 @@ impl Relay<'_> {
         }
         self.by_component.clear();
         for (&host_port, port) in &mut self.ports {
-            match self.handles.bridge.add_port(&mut self.styrene, &port.config) {
+            let link = &self.settings.links[port.link];
+            match self.handles.engine.add_port(&mut self.styrene, &port.config, link) {
                 Ok(id) => {
                     port.component_id = id;
                     self.by_component.insert(id, host_port);
                 }
-                Err(e) => tracing::error!(port = %port.config.name, error = %e, "cannot re-add port"),
+                Err(PortRefused::Settings(e)) => {
+                    tracing::error!(port = %port.config.name, error = %e, "cannot re-add port");
+                }
+                Err(PortRefused::Host(e)) => {
+                    tracing::error!(port = %port.config.name, error = %e, "cannot re-add port");
+                }
             }
         }
     }
@@ -295,21 +311,23 @@ impl Relay<'_> {
         let config = port_config(&self.settings.links[link], peer);
         let host_port = self.next_port;
         self.next_port += 1;
-        let mut added = self.handles.bridge.add_port(&mut self.styrene, &config);
-        if let Err(styrene_host::Error::Host(e)) = &added {
+        let settings = &self.settings.links[link];
+        let mut added = self.handles.engine.add_port(&mut self.styrene, &config, settings);
+        if let Err(PortRefused::Host(e)) = &added {
             // one more try on the fresh instance; a second trap means the port cannot be served
             self.recover(e);
-            added = self.handles.bridge.add_port(&mut self.styrene, &config);
+            let settings = &self.settings.links[link];
+            added = self.handles.engine.add_port(&mut self.styrene, &config, settings);
         }
         let component_id = match added {
             Ok(id) => id,
-            Err(styrene_host::Error::Component(e)) => {
+            Err(PortRefused::Settings(e)) => {
                 // the config check makes this unreachable for valid settings
                 tracing::error!(port = %config.name, error = %e, "port refused");
                 outbox.close();
                 return host_port;
             }
-            Err(styrene_host::Error::Host(e)) => {
+            Err(PortRefused::Host(e)) => {
                 tracing::error!(port = %config.name, error = %e, "port cannot be added");
                 outbox.close();
                 return host_port;
@@ -329,7 +347,7 @@ impl Relay<'_> {
     fn port_down(&mut self, host_port: HostPort) {
         let Some(port) = self.ports.remove(&host_port) else { return };
         self.by_component.remove(&port.component_id);
-        if let Err(e) = self.handles.bridge.remove_port(&mut self.styrene, port.component_id) {
+        if let Err(e) = self.handles.engine.remove_port(&mut self.styrene, port.component_id) {
             self.recover(&e);
         }
         port.outbox.close();
@@ -340,7 +358,7 @@ impl Relay<'_> {
     fn idle(&mut self, host_port: HostPort) {
         let Some(port) = self.ports.get(&host_port) else { return };
         let id = port.component_id;
-        if let Err(e) = self.handles.bridge.reset_port(&mut self.styrene, id) {
+        if let Err(e) = self.handles.engine.reset_port(&mut self.styrene, id) {
             self.recover(&e);
         }
     }
@@ -349,7 +367,7 @@ impl Relay<'_> {
         let Some(port) = self.ports.get(&host_port) else { return };
         let (id, link) = (port.component_id, port.link);
         let len = bytes.len() as u64;
-        let outcome = match self.handles.bridge.receive(&mut self.styrene, id, &bytes) {
+        let outcome = match self.handles.engine.receive(&mut self.styrene, id, &bytes) {
             Ok(outcome) => outcome,
             Err(e) => {
                 tracing::warn!(port = %port.config.name, bytes = len, "input made the component trap; dropped");
@@ -371,24 +389,20 @@ impl Relay<'_> {
         self.apply(outcome);
     }
 
-    fn apply(&mut self, outcome: Outcome) {
-        for t in outcome.transmit {
-            if let Some(port) = self.by_component.get(&t.port).and_then(|p| self.ports.get(p)) {
-                port.outbox.push(t.data);
+    fn apply(&mut self, outcome: Produced) {
+        for (port, data) in outcome.transmit {
+            if let Some(port) = self.by_component.get(&port).and_then(|p| self.ports.get(p)) {
+                port.outbox.push(data);
             }
         }
         if !outcome.dropped.is_empty() {
             let mut registry = self.registry.lock().expect("registry");
-            for d in &outcome.dropped {
-                let Some(port) = self.by_component.get(&d.port).and_then(|p| self.ports.get(p)) else {
+            for (port, label, detail) in &outcome.dropped {
+                let Some(port) = self.by_component.get(port).and_then(|p| self.ports.get(p)) else {
                     continue;
                 };
-                *registry.links[port.link]
-                    .counters
-                    .dropped
-                    .entry(reason_name(d.reason).into())
-                    .or_default() += 1;
-                tracing::debug!(port = %port.config.name, reason = reason_name(d.reason), detail = %d.detail, "frame dropped");
+                *registry.links[port.link].counters.dropped.entry((*label).into()).or_default() += 1;
+                tracing::debug!(port = %port.config.name, reason = label, detail = %detail, "frame dropped");
             }
         }
         for heard in outcome.heard {
@@ -425,7 +439,7 @@ impl Relay<'_> {
             }
             Err(styrene_host::Error::Host(e)) => return self.recover(&e),
         };
-        match self.handles.bridge.broadcast(&mut self.styrene, &packet) {
+        match self.handles.engine.announce(&mut self.styrene, &packet) {
             Ok(outcome) => {
                 self.count_call(2);
                 self.registry.lock().expect("registry").announces_sent += 1;
@@ -477,13 +491,90 @@ impl Relay<'_> {
         Ok(serde_json::to_string(&nodes).expect("JSON"))
     }
 
-    /// Closes the node store.
+    /// Runs the transport node's timers and sends what they produce.
+    fn tick(&mut self) {
+        match self.handles.engine.tick(&mut self.styrene) {
+            Ok(produced) => {
+                if !produced.transmit.is_empty() {
+                    self.count_call(1);
+                }
+                self.apply(produced);
+            }
+            Err(e) => self.recover(&e),
+        }
+    }
+
+    /// Refreshes the transport counters and announce queues on the status endpoint.
+    fn publish_transport_status(&mut self) {
+        let Some(node) = self.handles.engine.transport() else { return };
+        let read = node.counters(&mut self.styrene).and_then(|c| Ok((c, node.ports(&mut self.styrene)?)));
+        let (counters, port_states) = match read {
+            Ok(read) => read,
+            Err(e) => return self.recover(&e),
+        };
+        let mut registry = self.registry.lock().expect("registry");
+        for link in &mut registry.links {
+            link.announce_queue = 0;
+            link.held_announces = 0;
+        }
+        for state in port_states {
+            if let Some(port) = self.by_component.get(&state.port).and_then(|p| self.ports.get(p)) {
+                let link = &mut registry.links[port.link];
+                link.announce_queue += u64::from(state.queued_announces);
+                link.held_announces += u64::from(state.held_announces);
+            }
+        }
+        registry.transport = Some(counters);
+    }
+
+    /// Saves the path table if it changed since the last save (or always, on shutdown).
+    fn save_paths(&mut self, always: bool) {
+        let Some(node) = self.handles.engine.transport() else { return };
+        let changes = match node.counters(&mut self.styrene) {
+            Ok(c) => c.paths_learnt + c.paths_expired + c.paths_restored,
+            Err(e) => return self.recover(&e),
+        };
+        if !always && changes == self.saved_paths_at {
+            return;
+        }
+        match node.export_paths(&mut self.styrene) {
+            Ok(snapshot) => match paths::save(&self.settings.data_dir, &snapshot) {
+                Ok(()) => self.saved_paths_at = changes,
+                Err(e) => tracing::error!(error = %e, "cannot save the path table"),
+            },
+            Err(e) => self.recover(&e),
+        }
+    }
+
+    /// The path table as JSON objects, fewest hops first, with port names.
+    fn paths_json(&mut self) -> Result<String, String> {
+        let Some(node) = self.handles.engine.transport() else {
+            return Err("a bridge keeps no path table (mode = \"bridge\")".into());
+        };
+        let table = match node.paths(&mut self.styrene) {
+            Ok(table) => table,
+            Err(e) => {
+                self.recover(&e);
+                return Err(e.to_string());
+            }
+        };
+        let name_of = |port: u32| {
+            self.by_component.get(&port).and_then(|p| self.ports.get(p)).map(|p| p.config.name.clone())
+        };
+        Ok(paths::to_json(&table, name_of))
+    }
+
+    /// Saves the path table and closes the node store.
     fn close(mut self) {
+        self.save_paths(true);
         for (_, port) in self.ports.drain() {
             port.outbox.close();
         }
         if let Err(e) = self.handles.store.release(&mut self.styrene) {
             tracing::error!(error = %e, "closing the node store failed");
+        }
+        if let Err(e) = self.handles.engine.release(&mut self.styrene) {
+            tracing::error!(error = %e, "releasing the transport node failed");
         }
         tracing::info!("relay stopped");
     }

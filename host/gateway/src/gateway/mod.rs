@@ -1,11 +1,14 @@
-//! `styrene-gateway run`: a bridging gateway for a Reticulum network. The
-//! host owns the interfaces, time and threads; the component owns framing,
-//! access codes, packet and announce checks, and the node store.
+//! `styrene-gateway run`: a Reticulum transport node (or, with
+//! `mode = "bridge"`, a bridge) for a Reticulum network. The host owns the
+//! interfaces, the clock, threads and files; the component owns framing,
+//! access codes, packet and announce checks, routing, and the node store.
 
 pub mod config;
 mod core;
+mod engine;
 mod links;
 mod outbox;
+mod paths;
 mod registry;
 mod status;
 
@@ -29,14 +32,22 @@ pub fn run(runtime: &Runtime, config: Config, shutdown: Arc<AtomicBool>) -> Resu
         None => None,
     };
     let links: Vec<_> = config.interfaces.iter().map(|i| (i.name.clone(), i.kind)).collect();
-    let registry = registry::Registry::new(&links);
+    let registry = registry::Registry::new(&links, config.mode);
     let (events, inbox) = std::sync::mpsc::sync_channel(CHANNEL_DEPTH);
     let settings = core::Settings {
         name: config.name.clone(),
         data_dir: config.data_dir.clone(),
         links: config.interfaces.clone(),
         announce: config.announce.clone(),
-        remembered: config.limits.remembered_packets,
+        mode: config.mode,
+        limits: styrene_host::transport::Limits {
+            paths: config.limits.paths,
+            announces: 16_384,
+            reverse: 65_536,
+            links: config.limits.links,
+            path_requests: 4_096,
+            packet_hashes: config.limits.remembered_packets,
+        },
     };
     let ctx = links::Context {
         events,

@@ -1,7 +1,7 @@
 //! What the status endpoint reports, shared by the interface threads (link
 //! state, reconnects) and the relay thread (frame counters).
 
-use super::config::Kind;
+use super::config::{GatewayMode, Kind};
 use super::outbox::Outbox;
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
@@ -39,6 +39,10 @@ pub struct Link {
     pub past_queue_drops: u64,
     /// Frames and bytes written by ports that are gone.
     pub past_sent: (u64, u64),
+    /// Announce rebroadcasts waiting for this interface's announce cap.
+    pub announce_queue: u64,
+    /// Announces held by this interface's ingress control.
+    pub held_announces: u64,
 }
 
 /// Everything the status endpoint shows, behind one lock.
@@ -61,6 +65,10 @@ pub struct Registry {
     pub destination_hash: String,
     /// When it started.
     pub started: Instant,
+    /// Transport node or bridge.
+    pub mode: GatewayMode,
+    /// The transport node's counters, refreshed every second.
+    pub transport: Option<styrene_host::transport::Counters>,
 }
 
 /// The shared registry.
@@ -68,7 +76,7 @@ pub type Shared = Arc<Mutex<Registry>>;
 
 impl Registry {
     /// An empty registry for these interfaces.
-    pub fn new(links: &[(String, Kind)]) -> Shared {
+    pub fn new(links: &[(String, Kind)], mode: GatewayMode) -> Shared {
         Arc::new(Mutex::new(Registry {
             links: links
                 .iter()
@@ -80,6 +88,8 @@ impl Registry {
                     outboxes: Vec::new(),
                     past_queue_drops: 0,
                     past_sent: (0, 0),
+                    announce_queue: 0,
+                    held_announces: 0,
                 })
                 .collect(),
             relayed: 0,
@@ -90,6 +100,8 @@ impl Registry {
             identity_hash: String::new(),
             destination_hash: String::new(),
             started: Instant::now(),
+            mode,
+            transport: None,
         }))
     }
 }

@@ -1,7 +1,9 @@
 //! The status endpoint on localhost: `/status` (JSON), `/metrics`
-//! (Prometheus text), `/nodes` (the node store as JSON), and `/diag/` (the
-//! browser diagnostics page, when its directory is configured).
+//! (Prometheus text), `/nodes` (the node store as JSON), `/paths` (the
+//! transport node's path table as JSON), and `/diag/` (the browser
+//! diagnostics page, when its directory is configured).
 
+use super::config::GatewayMode;
 use super::core::Event;
 use super::registry::Shared;
 use serde_json::{Value, json};
@@ -9,6 +11,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, SyncSender};
 use std::time::Duration;
+use styrene_host::transport::Counters;
 use tiny_http::{Header, Response, Server};
 
 /// Serves until `shutdown` is set.
@@ -25,8 +28,9 @@ pub fn serve(
         let response = match path.as_str() {
             "/status" => json_response(&status_json(&registry)),
             "/metrics" => text_response(&metrics(&registry), "text/plain; version=0.0.4"),
-            "/nodes" => nodes(&events),
-            "/" => text_response("styrene-gateway: /status /metrics /nodes /diag/\n", "text/plain"),
+            "/nodes" => ask(&events, |reply| Event::Nodes { reply }),
+            "/paths" => ask(&events, |reply| Event::Paths { reply }),
+            "/" => text_response("styrene-gateway: /status /metrics /nodes /paths /diag/\n", "text/plain"),
             p if p == "/diag" || p.starts_with("/diag/") => diag_file(diag.as_deref(), &p["/diag".len()..]),
             _ => Response::from_string("not found\n").with_status_code(404),
         };
@@ -43,9 +47,13 @@ fn text_response(body: &str, content_type: &str) -> Response<std::io::Cursor<Vec
         .with_header(Header::from_bytes("Content-Type", content_type).expect("a valid header"))
 }
 
-fn nodes(events: &SyncSender<Event>) -> Response<std::io::Cursor<Vec<u8>>> {
+/// Asks the relay thread for a JSON document.
+fn ask(
+    events: &SyncSender<Event>,
+    event: impl FnOnce(mpsc::Sender<Result<String, String>>) -> Event,
+) -> Response<std::io::Cursor<Vec<u8>>> {
     let (reply, answer) = mpsc::channel();
-    if events.send(Event::Nodes { reply }).is_err() {
+    if events.send(event(reply)).is_err() {
         return Response::from_string("relay stopped\n").with_status_code(503);
     }
     match answer.recv_timeout(Duration::from_secs(5)) {
@@ -90,11 +98,16 @@ pub fn status_json(registry: &Shared) -> Value {
                 "dropped": l.counters.dropped,
                 "queue_dropped": l.queue_drops(),
                 "reconnects": l.counters.reconnects,
+                "announce_queue": l.announce_queue,
+                "held_announces": l.held_announces,
             })
         })
         .collect();
+    let transport = r.transport.as_ref().map(transport_json);
     json!({
         "version": env!("CARGO_PKG_VERSION"),
+        "mode": match r.mode { GatewayMode::Transport => "transport", GatewayMode::Bridge => "bridge" },
+        "transport": transport,
         "uptime_secs": r.started.elapsed().as_secs(),
         "identity_hash": r.identity_hash,
         "destination_hash": r.destination_hash,
@@ -104,6 +117,37 @@ pub fn status_json(registry: &Shared) -> Value {
         "component": {"calls": r.component_calls, "recoveries": r.recoveries},
         "memory": {"rss_bytes": rss, "peak_rss_bytes": peak},
         "interfaces": interfaces,
+    })
+}
+
+/// The transport node's counters, named as in the WIT record.
+fn transport_json(c: &Counters) -> Value {
+    json!({
+        "received": c.received,
+        "dropped": c.dropped,
+        "paths_learnt": c.paths_learnt,
+        "paths_restored": c.paths_restored,
+        "paths_expired": c.paths_expired,
+        "announces_sent": c.announces_sent,
+        "announces_queued": c.announces_queued,
+        "announces_queue_dropped": c.announces_queue_dropped,
+        "announces_rate_blocked": c.announces_rate_blocked,
+        "announces_held": c.announces_held,
+        "announces_hold_dropped": c.announces_hold_dropped,
+        "local_announces_sent": c.local_announces_sent,
+        "path_requests_received": c.path_requests_received,
+        "path_requests_answered": c.path_requests_answered,
+        "path_requests_forwarded": c.path_requests_forwarded,
+        "packets_forwarded": c.packets_forwarded,
+        "proofs_returned": c.proofs_returned,
+        "link_requests_forwarded": c.link_requests_forwarded,
+        "link_proofs_forwarded": c.link_proofs_forwarded,
+        "link_packets_forwarded": c.link_packets_forwarded,
+        "evicted": c.evicted,
+        "path_table_size": c.path_table_size,
+        "link_table_size": c.link_table_size,
+        "reverse_table_size": c.reverse_table_size,
+        "parked_paths": c.parked_paths,
     })
 }
 
@@ -178,6 +222,26 @@ pub fn metrics(registry: &Shared) -> String {
         })
         .collect();
     metric("dropped_total", "counter", "Frames not relayed, by reason.", dropped);
+    if let Some(c) = &r.transport {
+        let one = |v: u64| vec![(String::new(), v)];
+        metric("paths", "gauge", "Paths in the transport node's table.", one(c.path_table_size.into()));
+        metric("links", "gauge", "Links routed through the transport node.", one(c.link_table_size.into()));
+        metric("paths_learnt_total", "counter", "Paths learnt or replaced from announces.", one(c.paths_learnt));
+        metric("paths_expired_total", "counter", "Paths expired or gone with their interface.", one(c.paths_expired));
+        metric("announces_rebroadcast_total", "counter", "Announce rebroadcasts sent, once per interface.", one(c.announces_sent));
+        metric("announces_capped_total", "counter", "Announce rebroadcasts held by an announce cap.", one(c.announces_queued));
+        metric("announces_cap_dropped_total", "counter", "Queued announces dropped (queue full or too old).", one(c.announces_queue_dropped));
+        metric("announces_held_total", "counter", "Announces held by ingress control.", one(c.announces_held));
+        metric("path_requests_total", "counter", "Path requests received.", one(c.path_requests_received));
+        metric("path_requests_answered_total", "counter", "Path requests answered from the path table.", one(c.path_requests_answered));
+        metric("path_requests_forwarded_total", "counter", "Path requests forwarded for unknown destinations.", one(c.path_requests_forwarded));
+        metric("packets_forwarded_total", "counter", "Packets forwarded along the path table.", one(c.packets_forwarded));
+        metric("proofs_returned_total", "counter", "Proofs returned along the reverse table.", one(c.proofs_returned));
+        metric("link_packets_forwarded_total", "counter", "Link requests, proofs and link packets forwarded.",
+            one(c.link_requests_forwarded + c.link_proofs_forwarded + c.link_packets_forwarded));
+        metric("table_evictions_total", "counter", "Entries evicted from full tables.", one(c.evicted));
+        metric("announce_queue", "gauge", "Announces waiting for the interface's announce cap.", per_link(&|l| l.announce_queue));
+    }
     let (rss, _) = memory();
     metric("rss_bytes", "gauge", "Resident memory.", vec![(String::new(), rss)]);
     out
