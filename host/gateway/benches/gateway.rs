@@ -4,9 +4,12 @@
 //! the gateway's resident memory at idle and under load with 10,000 nodes in
 //! its store. The load generator runs on another core. Nothing asserts a time.
 
+mod common;
+
+use common::{free_port, hdlc, memory, pin_to_core_1, root, status};
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::net::TcpStream;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use styrene_host::nodes::{DeviceType, MeshDevice, NodeStore};
@@ -14,14 +17,6 @@ use styrene_host::{Limits, Runtime, Styrene};
 
 const NODES: usize = 10_000;
 const FRAMES: usize = 200_000;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 /// A data dir whose nodes.db holds `NODES` nodes, written through the component.
 fn data_dir_with_nodes(dir: &Path) {
@@ -56,18 +51,6 @@ fn data_dir_with_nodes(dir: &Path) {
     store.release(&mut styrene).unwrap();
 }
 
-fn hdlc(packet: &[u8], out: &mut Vec<u8>) {
-    out.push(0x7e);
-    for &b in packet {
-        if b == 0x7e || b == 0x7d {
-            out.extend_from_slice(&[0x7d, b ^ 0x20]);
-        } else {
-            out.push(b);
-        }
-    }
-    out.push(0x7e);
-}
-
 /// `count` distinct RNS data packets of `size` bytes, HDLC-framed back to back.
 fn stream(count: usize, size: usize, salt: u64) -> Vec<u8> {
     let mut out = Vec::with_capacity(count * (size + 8));
@@ -83,30 +66,6 @@ fn stream(count: usize, size: usize, salt: u64) -> Vec<u8> {
     out
 }
 
-fn status(port: u16) -> serde_json::Value {
-    let mut conn = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    conn.write_all(b"GET /status HTTP/1.0\r\nHost: localhost\r\n\r\n").unwrap();
-    let mut text = String::new();
-    conn.read_to_string(&mut text).unwrap();
-    serde_json::from_str(text.split("\r\n\r\n").nth(1).unwrap()).unwrap()
-}
-
-fn memory(pid: u32) -> (u64, u64) {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let field = |name: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(name))
-            .unwrap()
-            .split_whitespace()
-            .next()
-            .unwrap()
-            .parse::<u64>()
-            .unwrap()
-            * 1024
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
-
 struct Gateway {
     child: Child,
     status_port: u16,
@@ -117,7 +76,7 @@ struct Gateway {
 fn start(dir: &Path) -> Gateway {
     let (status_port, in_port, out_port) = (free_port(), free_port(), free_port());
     let config = format!(
-        "name = \"bench\"\ndata_dir = \"{}\"\n[status]\nlisten = \"127.0.0.1:{status_port}\"\n\
+        "name = \"bench\"\nmode = \"bridge\"\ndata_dir = \"{}\"\n[status]\nlisten = \"127.0.0.1:{status_port}\"\n\
          [announce]\ninterval_secs = 0\n[limits]\nqueue_bytes = 16777216\n\
          [[interface]]\nname = \"in\"\ntype = \"tcp_server\"\nlisten = \"127.0.0.1:{in_port}\"\n\
          [[interface]]\nname = \"out\"\ntype = \"tcp_server\"\nlisten = \"127.0.0.1:{out_port}\"\n",
@@ -145,15 +104,6 @@ fn start(dir: &Path) -> Gateway {
         std::thread::sleep(Duration::from_millis(50));
     }
     Gateway { child, status_port, in_port, out_port }
-}
-
-fn pin_to_core_1() {
-    // SAFETY: a plain CPU set for this thread, as sched_setaffinity expects.
-    unsafe {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        libc::CPU_SET(1, &mut set);
-        libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &raw const set);
-    }
 }
 
 /// Sends `frames` through the bridge; returns (frames delivered, seconds, peak RSS seen).

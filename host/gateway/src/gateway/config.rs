@@ -317,10 +317,16 @@ impl Config {
                 return Err(format!("interface {:?}: hw_mtu must be at least RNS's MTU of 500", i.name));
             }
             if i.bitrate() < 5 {
-                return Err(format!("interface {:?}: bitrate must be at least Reticulum's minimum of 5 bit/s", i.name));
+                return Err(format!(
+                    "interface {:?}: bitrate must be at least Reticulum's minimum of 5 bit/s",
+                    i.name
+                ));
             }
             if !(i.announce_cap > 0.0 && i.announce_cap <= 100.0) {
-                return Err(format!("interface {:?}: announce_cap is a percentage above 0 and at most 100", i.name));
+                return Err(format!(
+                    "interface {:?}: announce_cap is a percentage above 0 and at most 100",
+                    i.name
+                ));
             }
             if let Some((_, _, bytes)) = i.ifac()
                 && !(1..=64).contains(&bytes)

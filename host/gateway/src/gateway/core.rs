@@ -233,7 +233,8 @@ fn open(styrene: &mut Styrene<'_>, private_key: &[u8], settings: &Settings) -> R
         }
         styrene_host::Error::Host(e) => e.to_string(),
     })?;
-    let engine = Engine::new(styrene, settings.mode, &identity, settings.limits).map_err(|e| e.to_string())?;
+    let engine =
+        Engine::new(styrene, settings.mode, &identity, settings.limits).map_err(|e| e.to_string())?;
     if let Some(node) = engine.transport() {
         paths::restore(styrene, node, &settings.data_dir);
     }

@@ -35,7 +35,8 @@ pub fn restore(styrene: &mut Styrene<'_>, node: &TransportNode, dir: &Path) {
 pub fn save(dir: &Path, snapshot: &[u8]) -> std::io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let temp = dir.join(format!(".{PATHS_FILE}.new"));
-    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&temp)?;
+    let mut file =
+        std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&temp)?;
     file.write_all(snapshot)?;
     file.sync_all()?;
     std::fs::rename(&temp, dir.join(PATHS_FILE))?;

@@ -226,21 +226,80 @@ pub fn metrics(registry: &Shared) -> String {
         let one = |v: u64| vec![(String::new(), v)];
         metric("paths", "gauge", "Paths in the transport node's table.", one(c.path_table_size.into()));
         metric("links", "gauge", "Links routed through the transport node.", one(c.link_table_size.into()));
-        metric("paths_learnt_total", "counter", "Paths learnt or replaced from announces.", one(c.paths_learnt));
-        metric("paths_expired_total", "counter", "Paths expired or gone with their interface.", one(c.paths_expired));
-        metric("announces_rebroadcast_total", "counter", "Announce rebroadcasts sent, once per interface.", one(c.announces_sent));
-        metric("announces_capped_total", "counter", "Announce rebroadcasts held by an announce cap.", one(c.announces_queued));
-        metric("announces_cap_dropped_total", "counter", "Queued announces dropped (queue full or too old).", one(c.announces_queue_dropped));
-        metric("announces_held_total", "counter", "Announces held by ingress control.", one(c.announces_held));
+        metric(
+            "paths_learnt_total",
+            "counter",
+            "Paths learnt or replaced from announces.",
+            one(c.paths_learnt),
+        );
+        metric(
+            "paths_expired_total",
+            "counter",
+            "Paths expired or gone with their interface.",
+            one(c.paths_expired),
+        );
+        metric(
+            "announces_rebroadcast_total",
+            "counter",
+            "Announce rebroadcasts sent, once per interface.",
+            one(c.announces_sent),
+        );
+        metric(
+            "announces_capped_total",
+            "counter",
+            "Announce rebroadcasts held by an announce cap.",
+            one(c.announces_queued),
+        );
+        metric(
+            "announces_cap_dropped_total",
+            "counter",
+            "Queued announces dropped (queue full or too old).",
+            one(c.announces_queue_dropped),
+        );
+        metric(
+            "announces_held_total",
+            "counter",
+            "Announces held by ingress control.",
+            one(c.announces_held),
+        );
         metric("path_requests_total", "counter", "Path requests received.", one(c.path_requests_received));
-        metric("path_requests_answered_total", "counter", "Path requests answered from the path table.", one(c.path_requests_answered));
-        metric("path_requests_forwarded_total", "counter", "Path requests forwarded for unknown destinations.", one(c.path_requests_forwarded));
-        metric("packets_forwarded_total", "counter", "Packets forwarded along the path table.", one(c.packets_forwarded));
-        metric("proofs_returned_total", "counter", "Proofs returned along the reverse table.", one(c.proofs_returned));
-        metric("link_packets_forwarded_total", "counter", "Link requests, proofs and link packets forwarded.",
-            one(c.link_requests_forwarded + c.link_proofs_forwarded + c.link_packets_forwarded));
+        metric(
+            "path_requests_answered_total",
+            "counter",
+            "Path requests answered from the path table.",
+            one(c.path_requests_answered),
+        );
+        metric(
+            "path_requests_forwarded_total",
+            "counter",
+            "Path requests forwarded for unknown destinations.",
+            one(c.path_requests_forwarded),
+        );
+        metric(
+            "packets_forwarded_total",
+            "counter",
+            "Packets forwarded along the path table.",
+            one(c.packets_forwarded),
+        );
+        metric(
+            "proofs_returned_total",
+            "counter",
+            "Proofs returned along the reverse table.",
+            one(c.proofs_returned),
+        );
+        metric(
+            "link_packets_forwarded_total",
+            "counter",
+            "Link requests, proofs and link packets forwarded.",
+            one(c.link_requests_forwarded + c.link_proofs_forwarded + c.link_packets_forwarded),
+        );
         metric("table_evictions_total", "counter", "Entries evicted from full tables.", one(c.evicted));
-        metric("announce_queue", "gauge", "Announces waiting for the interface's announce cap.", per_link(&|l| l.announce_queue));
+        metric(
+            "announce_queue",
+            "gauge",
+            "Announces waiting for the interface's announce cap.",
+            per_link(&|l| l.announce_queue),
+        );
     }
     let (rss, _) = memory();
     metric("rss_bytes", "gauge", "Resident memory.", vec![(String::new(), rss)]);
