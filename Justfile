@@ -130,6 +130,7 @@ bench: build
     STYRENE_BENCH_OUT={{justfile_directory()}}/target/bench-pqc-rust.json cargo bench --profile native -p styrene-host --bench pqc
     STYRENE_BENCH_OUT={{justfile_directory()}}/target/bench-pqc-rust.json {{python}} python-host/bench/bench_pqc.py
     cargo bench --profile native -p styrene-gateway --bench gateway
+    cargo bench --profile native -p styrene-gateway --bench transport
     {{python}} python-host/bench/bench_discovery.py
     corpus=$({{python}} python-host/bench/bench_messages.py --corpus) && STYRENE_BENCH_CORPUS=$corpus STYRENE_BENCH_OUT={{justfile_directory()}}/target/bench-messages-rust.json cargo bench --profile native -p styrene-host --bench messages
     STYRENE_BENCH_OUT={{justfile_directory()}}/target/bench-messages-rust.json {{python}} python-host/bench/bench_messages.py

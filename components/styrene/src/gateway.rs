@@ -111,7 +111,11 @@ fn to_wit(outcome: relay::Outcome, name: &str) -> Outcome {
     Outcome {
         transmit: outcome.transmit.into_iter().map(|(port, data)| Transmission { port, data }).collect(),
         relayed: outcome.relayed,
-        heard: outcome.heard.iter().map(|h| heard_to_wit(&h.announce, h.hops, &h.received_from, name)).collect(),
+        heard: outcome
+            .heard
+            .iter()
+            .map(|h| heard_to_wit(&h.announce, h.hops, &h.received_from, name))
+            .collect(),
         dropped: outcome
             .dropped
             .into_iter()

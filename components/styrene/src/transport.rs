@@ -101,7 +101,9 @@ impl State {
             heard: outcome
                 .learnt
                 .iter()
-                .map(|(port, l)| crate::gateway::heard_to_wit(&l.announce, l.hops, &l.received_from, name(port)))
+                .map(|(port, l)| {
+                    crate::gateway::heard_to_wit(&l.announce, l.hops, &l.received_from, name(port))
+                })
                 .collect(),
             dropped: outcome
                 .dropped
@@ -115,8 +117,8 @@ impl State {
 /// The `transport-node` resource.
 pub struct TransportNodeResource(RefCell<State>);
 
-impl GuestTransportNode for TransportNodeResource {
-    fn new(identity: IdentityBorrow<'_>, seed: u64, limits: Limits) -> Self {
+impl TransportNodeResource {
+    fn with_id(transport_id: transport::Hash, seed: u64, limits: Limits) -> Self {
         let limits = transport::Limits {
             paths: limits.paths as usize,
             announces: limits.announces as usize,
@@ -126,11 +128,16 @@ impl GuestTransportNode for TransportNodeResource {
             path_requests: limits.path_requests as usize,
             packet_hashes: limits.packet_hashes as usize,
         };
-        let transport_id = identity.get::<IdentityResource>().domain().hash();
         TransportNodeResource(RefCell::new(State {
             node: Node::new(transport_id, seed, limits),
             names: HashMap::new(),
         }))
+    }
+}
+
+impl GuestTransportNode for TransportNodeResource {
+    fn new(identity: IdentityBorrow<'_>, seed: u64, limits: Limits) -> Self {
+        Self::with_id(identity.get::<IdentityResource>().domain().hash(), seed, limits)
     }
 
     fn transport_id(&self) -> Vec<u8> {
@@ -265,4 +272,78 @@ impl GuestTransportNode for TransportNodeResource {
 
 impl Guest for Component {
     type TransportNode = TransportNodeResource;
+}
+
+/// Inside wasmtime: the node end to end on RNS-made announces.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exports::styrene::core::framing::FramingKind;
+    use styrene_rns::hdlc;
+    use styrene_vectors::{hex, rns_section};
+
+    const T0: f64 = 1_764_000_000.0;
+
+    fn port(name: &str, framing: FramingKind) -> PortConfig {
+        PortConfig { name: name.into(), framing, hw_mtu: 16384, ifac: None }
+    }
+
+    fn settings(bitrate: u64) -> InterfaceSettings {
+        InterfaceSettings { mode: InterfaceMode::Full, bitrate, announce_cap: 2.0, ingress_control: false }
+    }
+
+    fn node() -> TransportNodeResource {
+        let limits = Limits {
+            paths: 100,
+            announces: 100,
+            reverse: 100,
+            links: 100,
+            path_requests: 100,
+            packet_hashes: 1000,
+        };
+        TransportNodeResource::with_id([0x5A; 16], 7, limits)
+    }
+
+    #[test]
+    fn announces_are_learnt_reported_and_rebroadcast_framed_per_port() {
+        let node = node();
+        assert_eq!(node.transport_id(), vec![0x5A; 16]);
+        let tcp = node.add_port(port("hub", FramingKind::Hdlc), settings(10_000_000), T0).unwrap();
+        let udp = node.add_port(port("lan", FramingKind::Datagram), settings(10_000_000), T0).unwrap();
+        let case = rns_section("announces").iter().find(|c| c.get("forgery").is_none()).unwrap().clone();
+        let raw = hex(case["raw"].as_str().unwrap());
+        let outcome = node.receive(tcp, hdlc::frame(&raw), T0);
+        assert_eq!(outcome.heard.len(), 1);
+        assert_eq!(outcome.heard[0].destination_hash, case["destination"]);
+        assert_eq!(outcome.heard[0].hops, 1);
+        assert!(outcome.heard[0].discovered_via.as_deref().unwrap().starts_with("hub → "));
+        let later = node.tick(T0 + 2.0);
+        let on_udp: Vec<_> = later.transmit.iter().filter(|t| t.port == udp).collect();
+        assert_eq!(on_udp.len(), 1, "rebroadcast once on the datagram port");
+        assert_eq!(on_udp[0].data[0] & 0x40, 0x40, "as HEADER_2 with our transport id");
+        assert_eq!(&on_udp[0].data[2..18], node.transport_id().as_slice());
+        let paths = node.paths();
+        assert_eq!((paths.len(), paths[0].hops, paths[0].port), (1, 1, tcp));
+        assert_eq!(node.counters().path_table_size, 1);
+        let repeat = node.receive(tcp, hdlc::frame(&raw), T0 + 3.0);
+        assert!(repeat.heard.is_empty());
+        assert!(matches!(repeat.dropped[0].reason, DropReason::AnnounceNotNewer | DropReason::Duplicate));
+    }
+
+    #[test]
+    fn bad_settings_and_snapshots_get_typed_errors() {
+        let node = node();
+        let low = node.add_port(port("slow", FramingKind::Kiss), settings(1), T0).unwrap_err();
+        assert_eq!(low.code, ErrorCode::BadBitrate);
+        let capped = InterfaceSettings { announce_cap: 0.0, ..settings(1200) };
+        assert_eq!(
+            node.add_port(port("x", FramingKind::Kiss), capped, T0).unwrap_err().code,
+            ErrorCode::BadAnnounceCap
+        );
+        assert_eq!(node.import_paths(b"junk".to_vec()).unwrap_err().code, ErrorCode::NotASnapshot);
+        let mut snapshot = node.export_paths();
+        snapshot.push(0);
+        assert_eq!(node.import_paths(snapshot).unwrap_err().code, ErrorCode::DamagedSnapshot);
+        assert_eq!(node.request_path(vec![1; 3], T0).unwrap_err().code, ErrorCode::BadDestination);
+    }
 }
