@@ -482,7 +482,10 @@ fn a_saved_path_table_comes_back_on_the_interface_of_the_same_name() {
     assert_eq!(again.path_count(), 1, "the radio's path waits for its interface");
     assert_eq!(again.parked_paths(), 1);
     let restored = again.path(&destination_of(&near)).unwrap();
-    assert_eq!(restored, &PathEntry { interface: hub_again, ..t.path(&destination_of(&near)).unwrap().clone() });
+    assert_eq!(
+        restored,
+        &PathEntry { interface: hub_again, ..t.path(&destination_of(&near)).unwrap().clone() }
+    );
     let radio_again = again.add_interface(named("radio", Mode::Full), T0 + 20.0).unwrap();
     let far_path = again.path(&destination_of(&far)).unwrap();
     assert_eq!((far_path.interface, far_path.hops, far_path.next_hop), (radio_again, 3, [7; 16]));
@@ -507,7 +510,7 @@ fn a_damaged_snapshot_restores_nothing() {
     t.receive(hub, &announce_from(1, 1, 1000), T0);
     t.receive(hub, &announce_from(2, 1, 1000), T0);
     let snapshot = t.export_paths();
-    let mut fresh = || {
+    let fresh = || {
         let mut t = Transport::new([9; 16], 1, Limits::default());
         t.add_interface(named("hub", Mode::Full), T0).unwrap();
         t

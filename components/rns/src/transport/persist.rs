@@ -138,7 +138,8 @@ impl Transport {
     /// number of paths read; a damaged snapshot restores nothing.
     pub fn import_paths(&mut self, snapshot: &[u8]) -> Result<usize, SnapshotError> {
         let mut reader = Reader { bytes: snapshot, at: 0 };
-        if reader.take(MAGIC.len()).ok() != Some(MAGIC.as_slice()) || reader.take(1).ok() != Some(&[VERSION]) {
+        if reader.take(MAGIC.len()).ok() != Some(MAGIC.as_slice()) || reader.take(1).ok() != Some(&[VERSION])
+        {
             return Err(SnapshotError::NotASnapshot);
         }
         let count = u32::from_be_bytes(reader.array()?) as usize;
