@@ -42,27 +42,36 @@ after(async () => {
   server?.close();
 });
 
-/** A fresh page on `panel`, ready; every console error or page error fails the test at `done()`. */
-async function open(panel, options = {}) {
+/**
+ * A fresh page on `panel`, ready, from `at` (the page under /diag/ of serve.mjs
+ * unless a gateway's); every console error or page error fails the test at
+ * `done()`, but for those `done` is told to expect.
+ */
+async function open(panel, { at = base, ...options } = {}) {
   const context = await browser.newContext(options);
   const page = await context.newPage();
   const problems = [];
+  // besides its own files, the page asks only for the status of the gateway that may serve it
+  const gatewayApi = ["../status", "../paths"].map((path) => new URL(path, at).href);
   page.on("console", (message) => message.type() === "error" && problems.push(`console: ${message.text()}`));
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
   page.on("requestfailed", (request) => problems.push(`request failed: ${request.url()}`));
   page.on("request", (request) => {
-    if (!request.url().startsWith(base) && !request.url().startsWith("blob:") && !request.url().startsWith("data:")) {
-      problems.push(`fetched outside the page: ${request.url()}`);
+    const url = request.url();
+    if (!url.startsWith(at) && !gatewayApi.includes(url) && !url.startsWith("blob:") && !url.startsWith("data:")) {
+      problems.push(`fetched outside the page: ${url}`);
     }
   });
-  await page.goto(`${base}#${panel}`);
+  await page.goto(`${at}#${panel}`);
   await page.waitForSelector("body[data-ready]");
   assert.equal(await page.getAttribute("body", "data-ready"), "true", await page.innerText("#banner"));
   return {
     page,
-    async done() {
+    async done(expected = []) {
+      // taken before closing: a poll still in flight when the page goes is no failure
+      const seen = problems.filter((problem) => !expected.some((pattern) => pattern.test(problem)));
       await context.close();
-      assert.deepEqual(problems, [], "no console errors, no failed or outside requests");
+      assert.deepEqual(seen, [], "no console errors, no failed or outside requests");
     },
   };
 }
@@ -469,4 +478,13 @@ test("phone screen, dark: readable and nothing wider than the screen", async () 
   assert.equal(background, "rgb(15, 18, 22)", "the dark palette");
   await page.screenshot({ path: join(shots, "phone-dark.png"), fullPage: true });
   await done();
+});
+
+test("gateway: not served by a gateway (serve.mjs), the tab stays hidden and the panel says what it needs", async () => {
+  const { page, done } = await open("gateway");
+  await page.waitForSelector('#gateway[data-gateway="absent"]');
+  assert.equal(await page.locator('nav a[href="#gateway"]').isVisible(), false);
+  assert.match(await text(page, '#gateway [data-error-case="needs-gateway"]'), /^This panel needs the page served by styrene-gateway/);
+  assert.equal(await page.locator("#gateway svg.chart").count(), 0);
+  await done(); // serve.mjs answered the probe with 204: nothing in the console
 });
