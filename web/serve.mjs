@@ -1,7 +1,9 @@
 // A small static server for web/dist on 127.0.0.1, with the MIME types the
 // page needs (WebAssembly.compileStreaming insists on application/wasm).
 // `node serve.mjs [--port N] [--prefix /diag/]`; the prefix mounts the page
-// below a path, as the gateway's status port does.
+// below a path, as the gateway's status port does. Its Gateway panel asks
+// for `../status`; this server is no gateway and answers 204 (no status),
+// where a 404 would put a red line in the browser's console on every load.
 import { createServer } from "node:http";
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize, dirname, sep } from "node:path";
@@ -21,8 +23,13 @@ export const MIME_TYPES = {
 /** Serves `root` at `prefix`; resolves to the listening server once it listens. */
 export function serve(root, { host = "127.0.0.1", port = 0, prefix = "/" } = {}) {
   const base = prefix.endsWith("/") ? prefix : `${prefix}/`;
+  const gatewayStatus = new URL("../status", `http://localhost${base}`).pathname;
   const server = createServer(async (request, response) => {
     const path = decodeURIComponent(new URL(request.url, "http://localhost").pathname);
+    if (path === gatewayStatus) {
+      response.writeHead(204, { "cache-control": "no-store" }).end();
+      return;
+    }
     if (path === base.slice(0, -1)) {
       response.writeHead(301, { location: base }).end();
       return;

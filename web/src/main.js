@@ -6,8 +6,9 @@ import { storePanel } from "./panels/store.js";
 import { messagesPanel } from "./panels/messages.js";
 import { pqcPanel } from "./panels/pqc.js";
 import { aboutPanel } from "./panels/about.js";
+import { gatewayPanel } from "./panels/gateway.js";
 
-const PANELS = ["decode", "announce", "store", "messages", "pqc", "about"];
+const PANELS = ["decode", "announce", "store", "messages", "pqc", "gateway", "about"];
 
 function selectPanel() {
   const wanted = location.hash.slice(1);
@@ -22,6 +23,8 @@ function selectPanel() {
 async function main() {
   selectPanel();
   window.addEventListener("hashchange", selectPanel);
+  // the gateway's status needs no component: it starts whether or not the component loads
+  gatewayPanel(document.getElementById("gateway"));
   const banner = document.getElementById("banner");
   let api;
   try {

@@ -1,15 +1,22 @@
 // The diagnostics page in a real browser: Debian's chromium, headless, driven
 // by playwright-core (which never downloads a browser of its own). Fixtures
 // come from styrened (make_fixtures.py); the page is served under /diag/,
-// as the gateway serves it.
+// as the gateway serves it. The Gateway panel's tests run a real
+// styrene-gateway (target/native, with the component it loads).
 //
 //   FIXTURES=target/web-test/fixtures node --test web/test/
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, connect } from "node:net";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { gunzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
+import { formatSize } from "../src/bytes.js";
 import { serve } from "../serve.mjs";
 
 const web = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -42,27 +49,36 @@ after(async () => {
   server?.close();
 });
 
-/** A fresh page on `panel`, ready; every console error or page error fails the test at `done()`. */
-async function open(panel, options = {}) {
+/**
+ * A fresh page on `panel`, ready, from `at` (the page under /diag/ of serve.mjs
+ * unless a gateway's); every console error or page error fails the test at
+ * `done()`, but for those `done` is told to expect.
+ */
+async function open(panel, { at = base, ...options } = {}) {
   const context = await browser.newContext(options);
   const page = await context.newPage();
   const problems = [];
+  // besides its own files, the page asks only for the status of the gateway that may serve it
+  const gatewayApi = ["../status", "../paths"].map((path) => new URL(path, at).href);
   page.on("console", (message) => message.type() === "error" && problems.push(`console: ${message.text()}`));
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
   page.on("requestfailed", (request) => problems.push(`request failed: ${request.url()}`));
   page.on("request", (request) => {
-    if (!request.url().startsWith(base) && !request.url().startsWith("blob:") && !request.url().startsWith("data:")) {
-      problems.push(`fetched outside the page: ${request.url()}`);
+    const url = request.url();
+    if (!url.startsWith(at) && !gatewayApi.includes(url) && !url.startsWith("blob:") && !url.startsWith("data:")) {
+      problems.push(`fetched outside the page: ${url}`);
     }
   });
-  await page.goto(`${base}#${panel}`);
+  await page.goto(`${at}#${panel}`);
   await page.waitForSelector("body[data-ready]");
   assert.equal(await page.getAttribute("body", "data-ready"), "true", await page.innerText("#banner"));
   return {
     page,
-    async done() {
+    async done(expected = []) {
+      // taken before closing: a poll still in flight when the page goes is no failure
+      const seen = problems.filter((problem) => !expected.some((pattern) => pattern.test(problem)));
       await context.close();
-      assert.deepEqual(problems, [], "no console errors, no failed or outside requests");
+      assert.deepEqual(seen, [], "no console errors, no failed or outside requests");
     },
   };
 }
@@ -469,4 +485,263 @@ test("phone screen, dark: readable and nothing wider than the screen", async () 
   assert.equal(background, "rgb(15, 18, 22)", "the dark palette");
   await page.screenshot({ path: join(shots, "phone-dark.png"), fullPage: true });
   await done();
+});
+
+// ---- the Gateway panel, on a real styrene-gateway ----
+
+const GATEWAY = join(repo, "target/native/styrene-gateway");
+// RNS 1.5.7's own announces; the first valid one (the others are forgeries)
+const rnsAnnounce = JSON.parse(gunzipSync(readFileSync(join(repo, "tests/vectors/rns.json.gz")))).announces.find(
+  (a) => a.valid === true && !("forgery" in a),
+);
+
+/** A port nothing listens on now, for the gateway to take. */
+async function freePort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function getJson(url) {
+  try {
+    const response = await fetch(url);
+    return response.ok ? await response.json() : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A packet framed as RNS's TCP interfaces frame it: HDLC flags around it, 0x7e and 0x7d escaped. */
+function hdlc(packet) {
+  const out = [0x7e];
+  for (const byte of packet) {
+    if (byte === 0x7e || byte === 0x7d) out.push(0x7d, byte ^ 0x20);
+    else out.push(byte);
+  }
+  out.push(0x7e);
+  return Buffer.from(out);
+}
+
+/**
+ * `styrene-gateway run` with one `tcp_server` interface (`lan`), its status
+ * port serving web/dist at /diag/, and no announces of its own but the one
+ * it makes when a client connects; `top` adds lines at the top of gateway.toml.
+ */
+async function startGateway(top = []) {
+  const dir = mkdtempSync(join(tmpdir(), "styrene-web-gateway-"));
+  const statusPort = await freePort();
+  const lanPort = await freePort();
+  const config = join(dir, "gateway.toml");
+  writeFileSync(
+    config,
+    [
+      'name = "web-test"',
+      `data_dir = ${JSON.stringify(join(dir, "data"))}`,
+      ...top,
+      "[announce]",
+      "interval_secs = 0",
+      "[status]",
+      `listen = "127.0.0.1:${statusPort}"`,
+      `diag_dir = ${JSON.stringify(join(web, "dist"))}`,
+      "[[interface]]",
+      'name = "lan"',
+      'type = "tcp_server"',
+      `listen = "127.0.0.1:${lanPort}"`,
+    ].join("\n") + "\n",
+  );
+  const log = join(dir, "gateway.log");
+  const child = spawn(GATEWAY, ["run", "--config", config], {
+    env: {
+      ...process.env,
+      STYRENE_WASM: join(repo, "target/wasm32-wasip2/release/styrene.wasm"),
+      STYRENE_CACHE_DIR: join(repo, "target/styrene-cache"),
+    },
+    stdio: ["ignore", "ignore", openSync(log, "a")],
+  });
+  const url = `http://127.0.0.1:${statusPort}`;
+  // the status port answers at once; the identity is there once the relay runs
+  for (let tries = 0; !(await getJson(`${url}/status`))?.identity_hash; tries++) {
+    if (child.exitCode !== null || tries > 600) {
+      child.kill();
+      throw new Error(`the gateway did not come up:\n${readFileSync(log, "utf8")}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url,
+    diag: `${url}/diag/`,
+    lanPort,
+    status: () => getJson(`${url}/status`),
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill("SIGTERM");
+        await once(child, "exit");
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A TCP client of the gateway's `lan` interface, as a Reticulum program would be. */
+async function lanClient(gateway) {
+  const socket = connect(gateway.lanPort, "127.0.0.1");
+  await once(socket, "connect");
+  socket.on("data", () => {}); // the gateway's own announce, unread
+  return socket;
+}
+
+/** Writes `frame` every 200 ms for `ms`; resolves to the bytes written. */
+async function keepSending(socket, frame, ms) {
+  let sent = 0;
+  for (const end = Date.now() + ms; Date.now() < end; ) {
+    socket.write(frame);
+    sent += frame.length;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return sent;
+}
+
+/** The [x, y] points of an interface chart's series. */
+async function plotted(page, name, series) {
+  const points = await page
+    .locator(`#gateway .interface[data-interface="${name}"] polyline[data-series="${series}"]`)
+    .getAttribute("points");
+  return points.trim() === "" ? [] : points.trim().split(" ").map((p) => p.split(",").map(Number));
+}
+
+/** Waits until the rx series of `name` has at least `n` points, not all on one level. */
+async function waitForTraffic(page, name, n) {
+  await page.waitForFunction(
+    ([name, n]) => {
+      const line = document.querySelector(`#gateway .interface[data-interface="${name}"] polyline[data-series="rx"]`);
+      const ys = (line?.getAttribute("points") ?? "").trim().split(" ").filter(Boolean).map((p) => p.split(",")[1]);
+      return ys.length >= n && new Set(ys).size > 1;
+    },
+    [name, n],
+    { timeout: 20_000 },
+  );
+}
+
+test("gateway: not served by a gateway (serve.mjs), the tab stays hidden and the panel says what it needs", async () => {
+  const { page, done } = await open("gateway");
+  await page.waitForSelector('#gateway[data-gateway="absent"]');
+  assert.equal(await page.locator('nav a[href="#gateway"]').isVisible(), false);
+  assert.match(await text(page, '#gateway [data-error-case="needs-gateway"]'), /^This panel needs the page served by styrene-gateway/);
+  assert.equal(await page.locator("#gateway svg.chart").count(), 0);
+  await done(); // serve.mjs answered the probe with 204: nothing in the console
+});
+
+test("gateway: live from a real styrene-gateway: traffic charts, state, counters and the path table", async () => {
+  const gateway = await startGateway();
+  const client = await lanClient(gateway);
+  try {
+    const { page, done } = await open("gateway", { at: gateway.diag });
+    await page.waitForSelector('#gateway[data-gateway="live"]');
+    assert.equal(await page.locator('nav a[href="#gateway"]').isVisible(), true);
+    const status = await gateway.status();
+    assert.equal(await text(page, '#gateway [data-field="identity"]'), status.identity_hash);
+    assert.equal(await text(page, '#gateway [data-field="mode"]'), "transport node");
+    const card = page.locator('#gateway .interface[data-interface="lan"]');
+    assert.equal(await card.locator('[data-field="state"]').innerText(), "listening");
+    await page.waitForFunction(() => /^ports: lan\/127\.0\.0\.1:\d+ /.test(document.querySelector('#gateway [data-field="ports"]')?.innerText));
+
+    // an announce from RNS, then the same bytes again for a while (duplicates: counted, not relayed)
+    const frame = hdlc(Buffer.from(rnsAnnounce.raw, "hex"));
+    const sent = await keepSending(client, frame, 4000);
+
+    // the path table learnt its destination, one hop away, through the client's port
+    const row = page.locator(`#gateway-paths tr[data-destination="${rnsAnnounce.destination}"]`);
+    await row.waitFor();
+    assert.equal(await row.locator('[data-field="hops"]').innerText(), "1");
+    assert.equal(await row.locator('[data-field="next-hop"]').innerText(), "direct");
+    assert.match(await row.locator('[data-field="interface"]').innerText(), /^lan\/127\.0\.0\.1:\d+$/);
+    assert.match(await row.locator('[data-field="expires"]').innerText(), /^in 6 d 23 h$/, "RNS keeps a path a week");
+    await page.waitForFunction(() => document.querySelector('#gateway [data-field="path_table_size"]')?.innerText === "1");
+    assert.equal(await text(page, '#gateway [data-field="paths_learnt"]'), "1");
+
+    // the chart: received bytes per second, from successive samples, on both sides of zero traffic
+    await waitForTraffic(page, "lan", 4);
+    const rx = await plotted(page, "lan", "rx");
+    const chart = card.locator("svg.chart").first();
+    const width = Number(await chart.getAttribute("width"));
+    assert.ok(rx.every(([x]) => x >= 0 && x <= width), "every point inside the chart");
+    assert.ok(rx.every(([x], i) => i === 0 || x > rx[i - 1][0]), "oldest first");
+    assert.deepEqual(await chart.locator("text.tick").allTextContents().then((t) => t.slice(-3)), ["−120 s", "−60 s", "now"]);
+    assert.ok((await plotted(page, "lan", "queue")).length >= 4, "the announce queue is sampled too");
+    assert.match(await card.locator(".legend").first().innerText(), /received: \d+(\.\d)? (B|KiB)\/s/);
+
+    // all sent bytes were read, and the page says so
+    assert.equal((await gateway.status()).interfaces[0].rx_bytes, sent);
+    await page.waitForFunction(
+      (want) => document.querySelector('#gateway .interface [data-field="rx-bytes"]')?.innerText === want,
+      formatSize(sent),
+    );
+    await page.screenshot({ path: join(shots, "gateway.png"), fullPage: true });
+
+    // on a phone the charts are drawn narrower, and nothing is wider than the screen
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForFunction(() => Number(document.querySelector("#gateway svg.chart")?.getAttribute("width")) < 390);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.equal(overflow, 0, "no horizontal scrolling");
+    await page.screenshot({ path: join(shots, "gateway-phone.png"), fullPage: true });
+
+    // a failing /paths is a notice; the rest goes on, and the table comes back
+    await page.route("**/paths", (route) => route.fulfill({ status: 500, contentType: "text/plain", body: "relay busy\n" }));
+    const failed = page.locator('#gateway [data-error-case="paths-failed"]');
+    assert.match(await failed.innerText(), /^\/paths answered 500: relay busy\. Asking again in a second\.$/);
+    assert.equal(await page.getAttribute("#gateway", "data-gateway"), "live");
+    await page.unroute("**/paths");
+    await row.waitFor();
+    await done([/the server responded with a status of 500/]);
+  } finally {
+    client.destroy();
+    await gateway.stop();
+  }
+});
+
+test("gateway: a bridge answers /paths with 500; the panel says it keeps no path table, and the page stays usable", async () => {
+  const gateway = await startGateway(['mode = "bridge"']);
+  const client = await lanClient(gateway);
+  try {
+    const paths = await fetch(`${gateway.url}/paths`);
+    assert.equal(paths.status, 500);
+    assert.match(await paths.text(), /a bridge keeps no path table/);
+
+    const { page, done } = await open("gateway", { at: gateway.diag });
+    const asked = [];
+    page.on("request", (request) => asked.push(new URL(request.url()).pathname));
+    await page.waitForSelector('#gateway[data-gateway="live"]');
+    assert.match(await text(page, '#gateway [data-field="mode"]'), /^bridge/);
+    await page.locator('#gateway [data-error-case="bridge"]').nth(1).waitFor();
+    assert.deepEqual(
+      await page.locator('#gateway [data-error-case="bridge"]').allInnerTexts(),
+      [
+        "A bridge has no transport node: no path table, no announce rebroadcasts, no transport counters.",
+        'A bridge keeps no path table (mode = "bridge"): every valid frame goes to every other interface.',
+      ],
+    );
+    await keepSending(client, hdlc(Buffer.from(rnsAnnounce.raw, "hex")), 3000);
+    await waitForTraffic(page, "lan", 3);
+    assert.equal(await page.locator("#gateway-paths").count(), 0);
+    assert.ok(asked.includes("/status") && !asked.includes("/paths"), "a bridge's /paths is not asked for");
+
+    // the other panels work as ever
+    await page.click('nav a[href="#decode"]');
+    await page.fill("#decode-input", envelopes.chat.hex);
+    await page.click('#decode button[type="submit"]');
+    assert.equal(await text(page, '#decode-output [data-field="type"]'), envelopes.chat.type);
+
+    // the gateway stops: the panel says so and keeps what it drew
+    await gateway.stop();
+    await page.waitForSelector('#gateway[data-gateway="lost"]', { state: "attached" });
+    await page.click('nav a[href="#gateway"]');
+    assert.match(await text(page, '#gateway [data-error-case="lost"]'), /^The gateway did not answer at .+; the charts stop at its last sample\./);
+    assert.ok((await plotted(page, "lan", "rx")).length >= 3);
+    await done([/ERR_CONNECTION_REFUSED/, /^request failed: .*\/status$/]);
+  } finally {
+    client.destroy();
+    await gateway.stop();
+  }
 });
