@@ -31,7 +31,11 @@ pub fn serve(
             "/nodes" => ask(&events, |reply| Event::Nodes { reply }),
             "/paths" => ask(&events, |reply| Event::Paths { reply }),
             "/" => text_response("styrene-gateway: /status /metrics /nodes /paths /diag/\n", "text/plain"),
-            p if p == "/diag" || p.starts_with("/diag/") => diag_file(diag.as_deref(), &p["/diag".len()..]),
+            // the page's relative URLs need the slash
+            "/diag" => Response::from_string("")
+                .with_status_code(301)
+                .with_header(Header::from_bytes("Location", "/diag/").expect("a valid header")),
+            p if p.starts_with("/diag/") => diag_file(diag.as_deref(), &p["/diag".len()..]),
             _ => Response::from_string("not found\n").with_status_code(404),
         };
         let _ = request.respond(response);
