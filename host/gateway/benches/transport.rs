@@ -295,7 +295,7 @@ fn forward(node: &Node, sink: &Identity, size: usize, count: usize, salt: u64) -
         pin_to_core_1();
         let mut writer = b.try_clone().unwrap();
         let mut forwarded = 0usize;
-        read_frames(&mut b, Duration::from_secs(3), |frame| {
+        read_frames(&mut b, Duration::from_secs(10), |frame| {
             if frame.len() > 2 && frame[0] & 0x03 == 0 && frame[2..18] == destination {
                 let mut out = Vec::new();
                 hdlc(&proof_of(&frame), &mut out);
@@ -308,7 +308,7 @@ fn forward(node: &Node, sink: &Identity, size: usize, count: usize, salt: u64) -
     });
     pin_to_core_1();
     let (mut proofs, mut last, mut peak) = (0usize, started, 0u64);
-    read_frames(&mut a_reader, Duration::from_secs(3), |frame| {
+    read_frames(&mut a_reader, Duration::from_secs(10), |frame| {
         if frame.len() > 2 && frame[0] & 0x03 == 3 {
             proofs += 1;
             proven.store(proofs, std::sync::atomic::Ordering::Relaxed);

@@ -391,9 +391,17 @@ impl Relay<'_> {
     }
 
     fn apply(&mut self, outcome: Produced) {
+        // frames in order, handed to each port's outbox in one go
+        let mut by_port: Vec<(u32, Vec<Vec<u8>>)> = Vec::new();
         for (port, data) in outcome.transmit {
+            match by_port.iter_mut().find(|(p, _)| *p == port) {
+                Some((_, frames)) => frames.push(data),
+                None => by_port.push((port, vec![data])),
+            }
+        }
+        for (port, frames) in by_port {
             if let Some(port) = self.by_component.get(&port).and_then(|p| self.ports.get(p)) {
-                port.outbox.push(data);
+                port.outbox.push_all(frames);
             }
         }
         if !outcome.dropped.is_empty() {

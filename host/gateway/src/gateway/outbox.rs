@@ -38,23 +38,27 @@ impl Outbox {
         }
     }
 
-    /// Queues a frame, dropping the oldest ones while it does not fit.
-    pub fn push(&self, frame: Vec<u8>) {
+    /// Queues frames in order, dropping the oldest ones while a frame does
+    /// not fit, under one lock, and wakes the writer once (a wake per frame
+    /// costs a system call per frame under load).
+    pub fn push_all(&self, frames: impl IntoIterator<Item = Vec<u8>>) {
         let mut q = self.queue.lock().expect("outbox lock");
         if q.closed {
             return;
         }
-        if frame.len() > self.capacity {
-            self.dropped.fetch_add(1, Ordering::Relaxed);
-            return;
+        for frame in frames {
+            if frame.len() > self.capacity {
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+            while q.bytes + frame.len() > self.capacity {
+                let Some(old) = q.frames.pop_front() else { break };
+                q.bytes -= old.len();
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+            }
+            q.bytes += frame.len();
+            q.frames.push_back(frame);
         }
-        while q.bytes + frame.len() > self.capacity {
-            let Some(old) = q.frames.pop_front() else { break };
-            q.bytes -= old.len();
-            self.dropped.fetch_add(1, Ordering::Relaxed);
-        }
-        q.bytes += frame.len();
-        q.frames.push_back(frame);
         drop(q);
         self.ready.notify_one();
     }
@@ -103,11 +107,11 @@ mod tests {
     fn oldest_frames_go_first_and_are_counted() {
         let outbox = Outbox::new(10);
         for n in 0..5u8 {
-            outbox.push(vec![n; 4]);
+            outbox.push_all([vec![n; 4]]);
         }
         assert_eq!(outbox.dropped.load(Ordering::Relaxed), 3);
         assert_eq!(outbox.take(Duration::ZERO).unwrap(), vec![vec![3; 4], vec![4; 4]]);
-        outbox.push(vec![0; 11]);
+        outbox.push_all([vec![0; 11]]);
         assert_eq!(outbox.dropped.load(Ordering::Relaxed), 4, "a frame larger than the queue is dropped");
         outbox.close();
         assert_eq!(outbox.take(Duration::from_secs(1)), None);
