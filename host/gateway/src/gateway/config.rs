@@ -357,6 +357,30 @@ mod tests {
         assert_eq!(config.interfaces[0].framing(), Framing::Kiss);
         assert_eq!(config.interfaces[0].hw_mtu(), 564);
         assert_eq!(config.interfaces[1].hw_mtu(), 16384);
+        assert_eq!(config.mode, GatewayMode::Transport);
+        assert_eq!((config.interfaces[0].bitrate(), config.interfaces[1].bitrate()), (3125, 10_000_000));
+        assert_eq!(config.interfaces[2].mode, InterfaceMode::Gateway);
+    }
+
+    #[test]
+    fn transport_settings_are_read_as_rns_names_them() {
+        let parse = |text: &str| {
+            toml::from_str::<Config>(text).map_err(|e| e.to_string()).and_then(|c| c.check().map(|()| c))
+        };
+        let serial = "[[interface]]\nname = \"r\"\ntype = \"serial\"\ndevice = \"/dev/x\"\nbaud = 9600\n";
+        let config = parse(&format!("data_dir = \"/tmp/x\"\n{serial}interface_mode = \"ap\"\n")).unwrap();
+        assert_eq!(config.mode, GatewayMode::Transport, "a transport node unless told otherwise");
+        assert_eq!(config.interfaces[0].mode, InterfaceMode::AccessPoint);
+        assert_eq!(config.interfaces[0].bitrate(), 9600, "a serial port's bitrate defaults to its baud rate");
+        assert_eq!((config.interfaces[0].announce_cap, config.interfaces[0].ingress_control), (2.0, true));
+        let bridge = parse(&format!("data_dir = \"/tmp/x\"\nmode = \"bridge\"\n{serial}")).unwrap();
+        assert_eq!(bridge.mode, GatewayMode::Bridge);
+        let capped = parse(&format!("data_dir = \"/tmp/x\"\n{serial}announce_cap = 0\n")).unwrap_err();
+        assert!(capped.contains("announce_cap"), "{capped}");
+        let slow = parse(&format!("data_dir = \"/tmp/x\"\n{serial}bitrate = 2\n")).unwrap_err();
+        assert!(slow.contains("bitrate"), "{slow}");
+        let mode = parse(&format!("data_dir = \"/tmp/x\"\n{serial}mode = \"mesh\"\n")).unwrap_err();
+        assert!(mode.contains("unknown variant"), "{mode}");
     }
 
     #[test]
