@@ -413,28 +413,32 @@ impl Interface {
         CapDecision::Queued
     }
 
-    /// RNS's `process_announce_queue` once the cap allows: drops stale
-    /// entries, then sends the earliest queued of those with fewest hops.
-    /// Returns the packet to send and how many stale entries were dropped.
-    fn release_queued(&mut self, now: f64) -> (Option<Vec<u8>>, usize) {
-        if self.announce_queue.is_empty() || now < self.announce_allowed_at {
-            return (None, 0);
-        }
-        let before = self.announce_queue.len();
-        self.announce_queue.retain(|q| now <= q.time + QUEUED_ANNOUNCE_LIFE);
-        let stale = before - self.announce_queue.len();
-        let Some(min_hops) = self.announce_queue.iter().map(|q| q.hops).min() else {
-            return (None, stale);
-        };
-        let mut selected: Option<usize> = None;
-        for (i, q) in self.announce_queue.iter().enumerate() {
-            if q.hops == min_hops && selected.is_none_or(|s| q.time < self.announce_queue[s].time) {
-                selected = Some(i);
+    /// RNS's `process_announce_queue`, run whenever the cap has opened since
+    /// the last call: RNS's timer fires the moment the cap opens, so each
+    /// release happens at that moment (not at `now`) and the next wait counts
+    /// from there; a fast interface then drains as quickly as RNS's does
+    /// however coarse the caller's ticks. Each release drops stale entries,
+    /// then sends the earliest queued of those with fewest hops. Returns the
+    /// packets to send and how many stale entries were dropped.
+    fn release_queued(&mut self, now: f64) -> (Vec<Vec<u8>>, usize) {
+        let (mut released, mut stale) = (Vec::new(), 0);
+        while !self.announce_queue.is_empty() && now >= self.announce_allowed_at {
+            let at = self.announce_allowed_at;
+            let before = self.announce_queue.len();
+            self.announce_queue.retain(|q| at <= q.time + QUEUED_ANNOUNCE_LIFE);
+            stale += before - self.announce_queue.len();
+            let Some(min_hops) = self.announce_queue.iter().map(|q| q.hops).min() else { break };
+            let mut selected: Option<usize> = None;
+            for (i, q) in self.announce_queue.iter().enumerate() {
+                if q.hops == min_hops && selected.is_none_or(|s| q.time < self.announce_queue[s].time) {
+                    selected = Some(i);
+                }
             }
+            let queued = self.announce_queue.remove(selected.expect("a queued announce has the fewest hops"));
+            self.announce_allowed_at = at + self.cap_wait(queued.packet.len());
+            released.push(queued.packet);
         }
-        let queued = self.announce_queue.remove(selected.expect("a queued announce has the fewest hops"));
-        self.announce_allowed_at = now + self.cap_wait(queued.packet.len());
-        (Some(queued.packet), stale)
+        (released, stale)
     }
 
     /// RNS's check before a recursive path request: nothing queued and the
@@ -466,15 +470,13 @@ impl Transport {
         }
     }
 
-    /// Sends queued announces the caps now allow (one per interface per call).
+    /// Sends the queued announces the caps have allowed since the last call.
     pub(super) fn release_announce_queues(&mut self, now: f64, out: &mut Vec<Transmission>) {
         let mut sent = Vec::new();
         for (&id, interface) in &mut self.interfaces {
-            let (packet, stale) = interface.release_queued(now);
+            let (packets, stale) = interface.release_queued(now);
             self.counters.announces_queue_dropped += stale as u64;
-            if let Some(packet) = packet {
-                sent.push((id, packet));
-            }
+            sent.extend(packets.into_iter().map(|packet| (id, packet)));
         }
         for (id, packet) in sent {
             self.counters.announces_sent += 1;

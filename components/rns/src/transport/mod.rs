@@ -426,10 +426,16 @@ impl Transport {
         Ok(id)
     }
 
-    /// Removes an interface; paths, reverse and link entries through it go at
-    /// the next cull, as in RNS. False if there was none.
+    /// Removes an interface; reverse and link entries through it go at the
+    /// next cull, as in RNS. Its paths leave the table at once (nothing can
+    /// be sent through it) but are kept aside under its name, like restored
+    /// paths: an interface of the same name coming back (a reconnecting TCP
+    /// client, a serial port plugged in again, the gateway restarted) gets
+    /// them back. False if there was no such interface.
     pub fn remove_interface(&mut self, id: InterfaceId) -> bool {
-        self.interfaces.remove(&id).is_some()
+        let Some(interface) = self.interfaces.remove(&id) else { return false };
+        self.park_paths_of(id, &interface.config.name);
+        true
     }
 
     /// The path table.
@@ -675,6 +681,8 @@ impl Transport {
             None => false,
         });
         self.counters.paths_expired += (before - self.paths.len()) as u64;
+        // paths kept aside for an interface that has not come back expire too
+        self.parked.retain(|parked| now <= parked.expires());
         self.path_requests.retain(|_, at| now <= *at + PATH_REQUEST_GATE_TIMEOUT);
         self.inflight_path_requests.retain(|_, at| now <= *at + PATH_REQUEST_GATE_TIMEOUT);
         self.discovery_requests.retain(|_, request| now <= request.timeout);

@@ -37,6 +37,13 @@ pub(super) struct ParkedPath {
     entry: PathEntry,
 }
 
+impl ParkedPath {
+    /// When the path expires.
+    pub(super) fn expires(&self) -> f64 {
+        self.entry.expires
+    }
+}
+
 struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
@@ -119,15 +126,20 @@ impl Transport {
         let mut out = Vec::with_capacity(16 + self.paths.len() * 256);
         out.extend_from_slice(MAGIC);
         out.push(VERSION);
-        let count = self.paths.len() + self.parked.len();
-        out.extend_from_slice(&(count as u32).to_be_bytes());
+        out.extend_from_slice(&[0; 4]); // the entry count, set below
+        let mut count = 0u32;
         for (destination, entry) in self.paths.iter() {
-            let name = self.interfaces.get(&entry.interface).map_or("", |i| i.config.name.as_str());
-            write_entry(&mut out, destination, name, entry);
+            // (every path's interface is up: removing one parks its paths)
+            if let Some(interface) = self.interfaces.get(&entry.interface) {
+                write_entry(&mut out, destination, &interface.config.name, entry);
+                count += 1;
+            }
         }
         for parked in &self.parked {
             write_entry(&mut out, &parked.destination, &parked.interface_name, &parked.entry);
+            count += 1;
         }
+        out[5..9].copy_from_slice(&count.to_be_bytes());
         out
     }
 
@@ -160,6 +172,23 @@ impl Transport {
         }
         self.attach_parked();
         Ok(count)
+    }
+
+    /// Takes the paths through interface `id` out of the table and keeps
+    /// them aside under `name`.
+    pub(super) fn park_paths_of(&mut self, id: u32, name: &str) {
+        let mut leaving = Vec::new();
+        self.paths.retain(|destination, entry| {
+            if entry.interface == id {
+                leaving.push((*destination, entry.clone()));
+                false
+            } else {
+                true
+            }
+        });
+        for (destination, entry) in leaving {
+            self.park(ParkedPath { interface_name: name.to_owned(), destination, entry });
+        }
     }
 
     fn park(&mut self, parked: ParkedPath) {
