@@ -1,0 +1,238 @@
+"""The gateway as an RNS transport node, held against Python RNS as one.
+
+Every scenario runs on `rnsd` (RNS 1.5.7 with ``enable_transport = Yes``,
+tests/gateway/rnsd_node.py) and on `styrene` (`styrene-gateway` in its
+default transport mode), on the same interfaces. The peers are RNS 1.5.7 end
+points with transport off: all routing is the node's.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+import RNS
+
+from conftest import RnsPeer, TransportNode, free_port, transport_node, wait_for
+
+KINDS = ["rnsd", "styrene"]
+FAST_RECONNECT = {"reconnect_min_ms": 200, "reconnect_max_ms": 1000}
+SINK = ["interop", "sink"]
+
+
+def tcp_client(name: str, port: int, **extra) -> dict:
+    return {"name": name, "type": "tcp_client", "target": f"127.0.0.1:{port}", **FAST_RECONNECT, **extra}
+
+
+def tcp_server(name: str, port: int, **extra) -> dict:
+    return {"name": name, "type": "tcp_server", "listen": f"127.0.0.1:{port}", **extra}
+
+
+def start_node(kind: str, directory, interfaces: list[dict], stop_all, **sections) -> TransportNode:
+    # the gateway announces itself only when an interface comes up: its own
+    # destination is no part of what the scenarios count
+    sections.setdefault("announce", {"interval_secs": 0})
+    node = transport_node(kind, directory, interfaces, **sections).start()
+    stop_all(node)
+    return node
+
+
+def peer(directory, port: int, stop_all, **options) -> RnsPeer:
+    started = RnsPeer(directory, port, **options)
+    stop_all(started)
+    return started
+
+
+def counters(node: TransportNode) -> dict:
+    return node.status()["transport"]
+
+
+def send(sender: RnsPeer, receiver: RnsPeer, destination: str, aspects=SINK) -> None:
+    """A packet crosses and its delivery proof comes back."""
+    payload = os.urandom(64)
+    sent = sender.call(op="send", destination=destination, aspects=aspects, data=payload.hex())
+    assert sent == {"sent": True, "delivered": True}, "the proof came back through the node"
+    got = wait_for(lambda: receiver.call(op="received", destination=destination)["packets"], 10, "the packet")
+    assert payload.hex() in got
+
+
+def two_peers(kind: str, tmp_path, stop_all):
+    """A — node — B: each peer a TCP server the node connects to."""
+    ports = free_port(), free_port()
+    a = peer(tmp_path / "a", ports[0], stop_all)
+    b = peer(tmp_path / "b", ports[1], stop_all)
+    node = start_node(
+        kind, tmp_path / "node", [tcp_client("a", ports[0]), tcp_client("b", ports[1])], stop_all
+    )
+    for name in ("a", "b"):
+        node.wait_ports(name)
+    a.wait_online()
+    b.wait_online()
+    return a, b, node
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_peers_see_each_other_at_two_hops_and_packets_cross(kind, tmp_path, stop_all):
+    a, b, node = two_peers(kind, tmp_path, stop_all)
+    at_a = a.call(op="announce", aspects=SINK)["destination"]
+    at_b = b.call(op="announce", aspects=SINK)["destination"]
+
+    for seer, destination, side in ((b, at_a, "a"), (a, at_b, "b")):
+        assert seer.recall(destination)["hops"] == 2, "one hop to the node, one more to the peer"
+        route = seer.call(op="hops", destination=destination)
+        assert route["next_hop"] == node.transport_id, "the rebroadcast names the node as next hop"
+        learnt = wait_for(lambda d=destination: node.path(d), 10, "the node's path")
+        assert learnt["hops"] == 1 and learnt["interface"].split("/")[0] == side
+
+    send(a, b, at_b)
+    send(b, a, at_a)
+    if kind == "styrene":
+        seen = counters(node)
+        assert seen["packets_forwarded"] >= 2 and seen["proofs_returned"] >= 2, seen
+
+
+def quiet_after_announce() -> None:
+    """Lets the node's rebroadcasts of an announce run out: RNS sends one at
+    once and retries after PATHFINDER_G + PATHFINDER_RW (5.5 s), checking
+    its announce table every second. A peer that connects afterwards has
+    heard nothing of the destination."""
+    time.sleep(RNS.Transport.PATHFINDER_G + RNS.Transport.PATHFINDER_RW + 2)
+
+
+def late_peer(directory, node: TransportNode, server: str, port: int, stop_all) -> RnsPeer:
+    """A peer started now, connecting to one of the node's TCP servers."""
+    before = len(node.interface(server)["ports"])
+    started = peer(directory, port, stop_all, connect=True)
+    started.wait_online()
+    node.wait_ports(server, before + 1)
+    return started
+
+
+def ask_for_path(asker: RnsPeer, destination: str, node: TransportNode) -> None:
+    """The asker knew nothing of the destination; the node answers its path
+    request from its table: a path response naming the node as next hop."""
+    assert asker.call(op="hops", destination=destination)["has_path"] is False
+    assert asker.call(op="recall", destination=destination)["identity"] is None
+    answer = asker.call(op="request_path", destination=destination, timeout=20)
+    assert answer["found"], "the node answered the path request"
+    assert answer["hops"] == 2 and answer["next_hop"] == node.transport_id
+    heard = asker.call(op="heard")["heard"]
+    assert {"destination": destination, "hops": 2, "path_response": True} in heard
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_path_request_is_answered_from_the_nodes_table(kind, tmp_path, stop_all):
+    a_port, lan_port = free_port(), free_port()
+    a = peer(tmp_path / "a", a_port, stop_all)
+    interfaces = [tcp_client("a", a_port), tcp_server("lan", lan_port)]
+    node = start_node(kind, tmp_path / "node", interfaces, stop_all)
+    node.wait_ports("a")
+    a.wait_online()
+    at_a = a.call(op="announce", aspects=SINK)["destination"]  # once, and never again
+    wait_for(lambda: node.path(at_a), 10, "the node to learn A's path")
+    quiet_after_announce()
+
+    b = late_peer(tmp_path / "b", node, "lan", lan_port, stop_all)
+    ask_for_path(b, at_a, node)
+    send(b, a, at_a)
+    if kind == "styrene":
+        seen = counters(node)
+        assert seen["path_requests_received"] >= 1 and seen["path_requests_answered"] >= 1, seen
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_link_and_a_mebibyte_resource_cross_the_node(kind, tmp_path, stop_all):
+    a, b, node = two_peers(kind, tmp_path, stop_all)
+    at_b = b.call(op="announce", aspects=SINK)["destination"]
+    assert a.recall(at_b)["hops"] == 2
+    link = a.call(op="link", destination=at_b, aspects=SINK, timeout=30)
+    assert link["active"], "the link request and its proof crossed the node"
+    data = os.urandom(100)
+    assert a.call(op="link_send", link=link["link"], data=data.hex()) == {"sent": True, "delivered": True}
+    sent = a.call(op="resource", link=link["link"], size=1 << 20, timeout=120)
+    assert sent["complete"], sent
+    incoming = wait_for(
+        lambda: (links := b.call(op="incoming")["links"]) and links[0]["resources"] and links[0],
+        20,
+        "the resource at B",
+    )
+    assert incoming["link"] == link["link"] and incoming["packets"] == [data.hex()]
+    assert incoming["resources"] == [{"complete": True, "size": 1 << 20, "sha256": sent["sha256"]}]
+    if kind == "styrene":
+        seen = counters(node)
+        assert seen["link_requests_forwarded"] >= 1 and seen["link_proofs_forwarded"] >= 1, seen
+        assert seen["link_packets_forwarded"] > 0, seen
+
+
+CHAINS = [("rnsd", "rnsd"), ("styrene", "styrene"), ("styrene", "rnsd"), ("rnsd", "styrene")]
+
+
+@pytest.mark.parametrize("kinds", CHAINS, ids=["-".join(c) for c in CHAINS])
+def test_two_nodes_in_a_chain_give_three_hops(kinds, tmp_path, stop_all):
+    """A — n1 — n2 — B; the mixed chains have the gateway and RNS route for
+    each other."""
+    a_port, trunk_port, b_port = free_port(), free_port(), free_port()
+    a = peer(tmp_path / "a", a_port, stop_all)
+    b = peer(tmp_path / "b", b_port, stop_all)
+    n1 = start_node(
+        kinds[0], tmp_path / "n1", [tcp_client("a", a_port), tcp_server("trunk", trunk_port)], stop_all
+    )
+    n2 = start_node(
+        kinds[1], tmp_path / "n2", [tcp_client("trunk", trunk_port), tcp_client("b", b_port)], stop_all
+    )
+    n1.wait_ports("a")
+    n1.wait_ports("trunk")
+    n2.wait_ports("trunk")
+    n2.wait_ports("b")
+    a.wait_online()
+    b.wait_online()
+    at_a = a.call(op="announce", aspects=SINK)["destination"]
+    at_b = b.call(op="announce", aspects=SINK)["destination"]
+
+    assert b.recall(at_a)["hops"] == 3
+    assert a.recall(at_b)["hops"] == 3
+    assert b.call(op="hops", destination=at_a)["next_hop"] == n2.transport_id
+    assert a.call(op="hops", destination=at_b)["next_hop"] == n1.transport_id
+    far = wait_for(lambda: n1.path(at_b), 10, "n1's path to B")
+    assert far["hops"] == 2 and far["next_hop"] == n2.transport_id and far["interface"].startswith("trunk")
+    far = wait_for(lambda: n2.path(at_a), 10, "n2's path to A")
+    assert far["hops"] == 2 and far["next_hop"] == n1.transport_id and far["interface"] == "trunk"
+
+    send(a, b, at_b)
+    send(b, a, at_a)
+    link = a.call(op="link", destination=at_b, aspects=SINK, timeout=30)
+    assert link["active"]
+    data = os.urandom(100)
+    assert a.call(op="link_send", link=link["link"], data=data.hex()) == {"sent": True, "delivered": True}
+    incoming = wait_for(
+        lambda: (links := b.call(op="incoming")["links"]) and links[0]["packets"] and links[0], 10
+    )
+    assert incoming["packets"] == [data.hex()]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_path_table_survives_a_restart(kind, tmp_path, stop_all):
+    a_port, lan_port = free_port(), free_port()
+    a = peer(tmp_path / "a", a_port, stop_all)
+    interfaces = [tcp_client("a", a_port), tcp_server("lan", lan_port)]
+    node = start_node(kind, tmp_path / "node", interfaces, stop_all)
+    node.wait_ports("a")
+    a.wait_online()
+    at_a = a.call(op="announce", aspects=SINK)["destination"]  # once, and never again
+    learnt = wait_for(lambda: node.path(at_a), 10, "the node to learn A's path")
+    quiet_after_announce()
+    transport_id = node.transport_id
+    assert node.stop() == 0
+
+    again = start_node(kind, tmp_path / "node", interfaces, stop_all)
+    again.wait_ports("a")
+    assert again.transport_id == transport_id, "the same transport identity"
+    restored = again.path(at_a)
+    assert restored is not None, "the path came back from the data dir"
+    assert {k: restored[k] for k in ("next_hop", "hops", "interface")} == {
+        k: learnt[k] for k in ("next_hop", "hops", "interface")
+    }
+    b = late_peer(tmp_path / "b", again, "lan", lan_port, stop_all)
+    ask_for_path(b, at_a, again)
+    send(b, a, at_a)
