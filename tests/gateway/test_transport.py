@@ -9,12 +9,16 @@ points with transport off: all routing is the node's.
 from __future__ import annotations
 
 import os
+import select
+import socket
+import threading
 import time
 
 import pytest
 import RNS
+from RNS.Interfaces.TCPInterface import HDLC, KISS
 
-from conftest import RnsPeer, TransportNode, free_port, transport_node, wait_for
+from conftest import PtyLink, RnsPeer, TransportNode, free_port, hdlc, transport_node, wait_for
 
 KINDS = ["rnsd", "styrene"]
 FAST_RECONNECT = {"reconnect_min_ms": 200, "reconnect_max_ms": 1000}
@@ -236,3 +240,154 @@ def test_the_path_table_survives_a_restart(kind, tmp_path, stop_all):
     b = late_peer(tmp_path / "b", again, "lan", lan_port, stop_all)
     ask_for_path(b, at_a, again)
     send(b, a, at_a)
+
+
+class Tap:
+    """Reads what a node writes on one side (a socket, or the far end of a
+    pty pair) in a thread, and keeps each frame with its arrival time."""
+
+    def __init__(self, source: socket.socket | int, *, kiss: bool = False):
+        self.source, self.kiss = source, kiss
+        self.frames: list[tuple[float, bytes]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _chunks(self):
+        while not self._stop.is_set():
+            if not select.select([self.source], [], [], 0.1)[0]:
+                continue
+            try:
+                chunk = (
+                    os.read(self.source, 65536) if isinstance(self.source, int) else self.source.recv(65536)
+                )
+            except OSError:
+                return
+            if not chunk:
+                return
+            yield chunk
+
+    def _read(self) -> None:
+        flag = KISS.FEND if self.kiss else HDLC.FLAG
+        buffer = b""
+        for chunk in self._chunks():
+            buffer += chunk
+            *frames, buffer = buffer.split(bytes([flag]))
+            now = time.time()
+            for frame in frames:
+                packet = self._unframe(frame)
+                if packet:
+                    self.frames.append((now, packet))
+
+    def _unframe(self, frame: bytes) -> bytes | None:
+        if not self.kiss:
+            return frame.replace(b"\x7d\x5e", b"\x7e").replace(b"\x7d\x5d", b"\x7d") or None
+        if not frame or frame[0] != KISS.CMD_DATA:
+            return None  # empty, or a TNC setting (txdelay, persistence...), not a packet
+        return frame[1:].replace(b"\xdb\xdc", b"\xc0").replace(b"\xdb\xdd", b"\xdb")
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def raw_announce(identity: RNS.Identity, app_name: str, *aspects: str) -> tuple[str, bytes]:
+    """An announce as RNS's Destination.announce builds it (HEADER_1, no
+    ratchet, no app_data), without a Reticulum instance to send it."""
+    name_hash = RNS.Identity.full_hash(RNS.Destination.expand_name(None, app_name, *aspects).encode())
+    name_hash = name_hash[: RNS.Identity.NAME_HASH_LENGTH // 8]
+    destination = RNS.Destination.hash(identity, app_name, *aspects)
+    random_hash = os.urandom(5) + int(time.time()).to_bytes(5, "big")
+    public_key = identity.get_public_key()
+    signature = identity.sign(destination + public_key + name_hash + random_hash)
+    header = bytes([RNS.Packet.ANNOUNCE, 0]) + destination + bytes([RNS.Packet.NONE])
+    return destination.hex(), header + public_key + name_hash + random_hash + signature
+
+
+def announce_fields(packet: bytes) -> dict | None:
+    """Destination, hops, transport id and announcing identity of an
+    announce frame; None for any other packet."""
+    flags = packet[0]
+    if flags & 0b11 != RNS.Packet.ANNOUNCE:
+        return None
+    transported = flags & 0x40
+    start = 18 if transported else 2
+    public_key = packet[start + 17 : start + 17 + RNS.Identity.KEYSIZE // 8]
+    return {
+        "destination": packet[start : start + 16].hex(),
+        "hops": packet[1],
+        "transport_id": packet[2:18].hex() if transported else None,
+        "identity": RNS.Identity.truncated_hash(public_key).hex(),
+    }
+
+
+FLOOD = 1000
+IN_FLIGHT = 100  # replayed but not yet in the path table: under RNS's inbound announce queue (128)
+SLOW_BITRATE = 1200
+ANNOUNCE_CAP = 0.02  # RNS's default, the gateway's too
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_announce_flood_keeps_the_cap_on_a_slow_interface(kind, tmp_path, stop_all):
+    flood = [raw_announce(RNS.Identity(), "interop", "flood") for _ in range(FLOOD)]
+    replayed = {destination for destination, _ in flood}
+    link = PtyLink()
+    stop_all(link)
+    flood_port, fast_port = free_port(), free_port()
+    interfaces = [
+        tcp_server("flood", flood_port, ingress_control=False),
+        tcp_server("fast", fast_port),
+        {
+            "name": "radio",
+            "type": "serial",
+            "device": link.paths[0],
+            "bitrate": SLOW_BITRATE,
+            **FAST_RECONNECT,
+        },
+    ]
+    node = start_node(kind, tmp_path / "node", interfaces, stop_all)
+    node.wait_ports("radio")
+    radio = Tap(link.slaves[1], kiss=True)
+    stop_all(radio)
+    taps = {}
+    for name, port in (("fast", fast_port), ("flood", flood_port)):
+        conn = socket.create_connection(("127.0.0.1", port))
+        stop_all(conn)
+        node.wait_ports(name)
+        taps[name] = Tap(conn)  # the flood side is read too: RNS sends the rebroadcasts back there
+        stop_all(taps[name])
+    time.sleep(1)  # what the node sends when a port comes up is before the window
+
+    def arrived() -> dict[str, dict]:
+        fields = (announce_fields(packet) for _, packet in list(taps["fast"].frames))
+        return {f["destination"]: f for f in fields if f and f["destination"] in replayed}
+
+    started = time.time()
+    sent = 0
+    while sent < FLOOD:
+        # paced by what the node has taken in: RNS drops announces beyond
+        # its inbound queue, which no sender on a real link outruns so
+        if sent - counters(node)["path_table_size"] < IN_FLIGHT:
+            batch = flood[sent : sent + 25]
+            taps["flood"].source.sendall(b"".join(hdlc(raw) for _, raw in batch))
+            sent += len(batch)
+        else:
+            assert time.time() - started < 45, f"the node stalled: {counters(node)}"
+            time.sleep(0.02)
+    fast = wait_for(lambda: len(a := arrived()) == FLOOD and a, 45, "every announce on the fast side")
+    window = time.time() - started
+
+    assert {f["hops"] for f in fast.values()} == {1}
+    assert {f["transport_id"] for f in fast.values()} == {node.transport_id}, "rebroadcast by the node"
+    learnt = {p["destination"]: p["hops"] for p in node.paths() if p["destination"] in replayed}
+    assert learnt == dict.fromkeys(replayed, 1)
+
+    on_radio = [(t, packet) for t, packet in list(radio.frames) if t >= started]
+    capped = [p for _, p in on_radio if (f := announce_fields(p)) and f["destination"] in replayed]
+    own = [p for _, p in on_radio if (f := announce_fields(p)) and f["identity"] == node.transport_id]
+    assert len(capped) + len(own) == len(on_radio), "only announces go out on the slow side"
+    assert capped, "the first announce goes out at once"
+    written = sum(len(p) for p in capped)
+    budget = ANNOUNCE_CAP * SLOW_BITRATE / 8 * window + max(len(p) for p in capped)
+    assert written <= budget, f"{len(capped)} announces, {written} bytes in {window:.1f} s: cap {budget:.0f}"
+    assert node.interface("radio")["announce_queue"] > 0, "the rest wait in the interface's queue"
