@@ -299,6 +299,7 @@ class RnsPeer:
         if passphrase:
             args += ["--passphrase", passphrase]
         self.port = port
+        directory.parent.mkdir(parents=True, exist_ok=True)
         self.stderr = (directory.parent / f"{directory.name}.log").open("ab")
         self.process = subprocess.Popen(
             args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, text=True, bufsize=1

@@ -60,6 +60,9 @@ CONFIG = """
 [interfaces]
   [[gateway link]]
     enabled = yes
+    # an end point takes every announce the node sends it: with ingress
+    # control a few at once on a young interface would be held for seconds
+    ingress_control = No
 {interface}{ifac}
 """
 
