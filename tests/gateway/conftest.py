@@ -183,6 +183,15 @@ class Gateway(TransportNode):
     def paths(self) -> list[dict]:
         return json.loads(self.get("/paths"))
 
+    def paths_listing(self) -> str:
+        """`styrene-gateway paths --status ADDR`: the table as `rnpath -t` prints it."""
+        return subprocess.run(
+            [GATEWAY, "--component", COMPONENT, "paths", "--status", f"127.0.0.1:{self.status_port}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
     def wait_state(self, name: str, state: str, timeout: float = 20.0) -> None:
         wait_for(lambda: self.interface(name)["state"] == state, timeout, f"{name} to be {state}")
 

@@ -214,6 +214,10 @@ def test_two_nodes_in_a_chain_give_three_hops(kinds, tmp_path, stop_all):
     assert far["hops"] == 2 and far["next_hop"] == n2.transport_id and far["interface"].startswith("trunk")
     far = wait_for(lambda: n2.path(at_a), 10, "n2's path to A")
     assert far["hops"] == 2 and far["next_hop"] == n1.transport_id and far["interface"] == "trunk"
+    if kinds[1] == "styrene":
+        listing = n2.paths_listing()
+        assert f"{at_a} is 2 hops away via {n1.transport_id} on trunk expires " in listing
+        assert f"{at_b} is 1 hop away via {at_b} on b expires " in listing
 
     send(a, b, at_b)
     send(b, a, at_a)
