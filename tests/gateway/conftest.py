@@ -333,8 +333,11 @@ class RnsPeer:
         wait_for(lambda: self.call(op="online")["online"] >= count, timeout, "the peer's interface")
 
     def recall(self, destination: str, timeout: float = 20.0) -> dict:
+        """Waits until RNS knows the destination's identity and has a path to it."""
         return wait_for(
-            lambda: (r := self.call(op="recall", destination=destination))["identity"] and r,
+            lambda: (r := self.call(op="recall", destination=destination))["identity"]
+            and r["hops"] is not None
+            and r,
             timeout,
             f"RNS to recall {destination}",
         )

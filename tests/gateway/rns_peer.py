@@ -12,7 +12,8 @@ stdout:
   resource on them, and records what it receives; announces it, and answers
   its destination and identity hashes;
 * ``{"op": "recall", "destination": hex}`` answers the identity RNS has for
-  a destination (``RNS.Identity.recall``), its app_data and hop count;
+  a destination (``RNS.Identity.recall``), its app_data and hop count (None
+  until the path is in RNS's table, a moment after the identity);
 * ``{"op": "send", "destination": hex, "aspects": [...], "data": hex}`` sends
   a packet to a recalled destination and waits for its delivery proof;
 * ``{"op": "received", "destination": hex}`` lists packets received;
@@ -167,7 +168,7 @@ def handle(peer: Peer, command: dict) -> dict:
         return {
             "identity": known.hash.hex() if known else None,
             "app_data": app_data.hex() if app_data else None,
-            "hops": RNS.Transport.hops_to(destination) if known else None,
+            "hops": RNS.Transport.hops_to(destination) if RNS.Transport.has_path(destination) else None,
         }
     if op == "send":
         out = peer.out(command["destination"], command["aspects"])

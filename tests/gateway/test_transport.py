@@ -136,8 +136,9 @@ def ask_for_path(asker: RnsPeer, destination: str, node: TransportNode) -> None:
     answer = asker.call(op="request_path", destination=destination, timeout=20)
     assert answer["found"], "the node answered the path request"
     assert answer["hops"] == 2 and answer["next_hop"] == node.transport_id
-    heard = asker.call(op="heard")["heard"]
-    assert {"destination": destination, "hops": 2, "path_response": True} in heard
+    # RNS calls announce handlers from a thread of their own, a moment later
+    response = {"destination": destination, "hops": 2, "path_response": True}
+    wait_for(lambda: response in asker.call(op="heard")["heard"], 5, "the path response at the asker")
 
 
 @pytest.mark.parametrize("kind", KINDS)
