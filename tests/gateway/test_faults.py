@@ -1,5 +1,6 @@
 """Bad input and faults: the gateway keeps running, memory stays bounded, and
-the status counters say what was dropped and why."""
+the status counters say what was dropped and why. The gateways here bridge:
+what they relay is the frames themselves, unannounced ones included."""
 
 from __future__ import annotations
 
@@ -64,7 +65,7 @@ def connected(gateway: Gateway, ports: dict[str, int], name: str) -> socket.sock
 
 def test_bad_input_is_dropped_counted_and_survived(tmp_path, stop_all):
     interfaces, ports = servers("in", "out")
-    gateway = Gateway(tmp_path / "gw", interfaces, announce={"interval_secs": 0}).start()
+    gateway = Gateway(tmp_path / "gw", interfaces, announce={"interval_secs": 0}, mode="bridge").start()
     stop_all(gateway)
     out = connected(gateway, ports, "out")
     sender = connected(gateway, ports, "in")
@@ -110,7 +111,9 @@ def test_bad_input_is_dropped_counted_and_survived(tmp_path, stop_all):
 def test_a_flood_is_bounded_and_counted(tmp_path, stop_all):
     interfaces, ports = servers("in", "out")
     limits = {"queue_bytes": 64 * 1024}
-    gateway = Gateway(tmp_path / "gw", interfaces, limits=limits, announce={"interval_secs": 0}).start()
+    gateway = Gateway(
+        tmp_path / "gw", interfaces, limits=limits, announce={"interval_secs": 0}, mode="bridge"
+    ).start()
     stop_all(gateway)
     stalled = connected(gateway, ports, "out")  # never read: its queue must not grow without bound
     stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
@@ -145,7 +148,7 @@ def test_a_component_trap_is_survived(tmp_path, stop_all):
         {"name": "big", "type": "tcp_server", "listen": f"127.0.0.1:{big_port}", "hw_mtu": 16 << 20}
     )
     gateway = Gateway(
-        tmp_path / "gw", interfaces, limits={"memory_mib": 32}, announce={"interval_secs": 0}
+        tmp_path / "gw", interfaces, limits={"memory_mib": 32}, announce={"interval_secs": 0}, mode="bridge"
     ).start()
     stop_all(gateway)
     out = connected(gateway, ports, "out")
@@ -177,7 +180,7 @@ def test_tcp_peer_restart_is_reconnected(tmp_path, stop_all):
             "reconnect_max_ms": 400,
         }
     )
-    gateway = Gateway(tmp_path / "gw", interfaces, announce={"interval_secs": 0}).start()
+    gateway = Gateway(tmp_path / "gw", interfaces, announce={"interval_secs": 0}, mode="bridge").start()
     stop_all(gateway)
     peer, _ = listener.accept()
     gateway.wait_state("uplink", "connected")
@@ -211,7 +214,7 @@ def test_serial_device_coming_back_is_reopened(tmp_path, stop_all):
             "reconnect_max_ms": 400,
         }
     )
-    gateway = Gateway(tmp_path / "gw", interfaces, announce={"interval_secs": 0}).start()
+    gateway = Gateway(tmp_path / "gw", interfaces, announce={"interval_secs": 0}, mode="bridge").start()
     stop_all(gateway)
     gateway.wait_state("radio", "open")
     link.close()  # unplugged

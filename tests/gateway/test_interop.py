@@ -96,7 +96,8 @@ def test_gateway_announce_is_accepted_by_rns(tmp_path, stop_all):
 
 
 def bridged(tmp_path, stop_all, ifac: dict | None = None, serial_ifac: dict | None = None, extra=()):
-    """RNS ⇄ gateway 0 ⇄ serial KISS (a pty pair) ⇄ gateway 1 ⇄ RNS."""
+    """RNS ⇄ gateway 0 ⇄ serial KISS (a pty pair) ⇄ gateway 1 ⇄ RNS, both
+    gateways in bridge mode: part of the medium, as before transport."""
     ifac = ifac or {}
     link = PtyLink()
     stop_all(link)
@@ -117,7 +118,7 @@ def bridged(tmp_path, stop_all, ifac: dict | None = None, serial_ifac: dict | No
             **(serial_ifac or {}),
         }
         interfaces = [tcp_client("rns", ports[n], **ifac), serial, *(extra if n == 0 else ())]
-        gateway = Gateway(tmp_path / f"gw{n}", interfaces).start()
+        gateway = Gateway(tmp_path / f"gw{n}", interfaces, mode="bridge").start()
         stop_all(gateway)
         gateway.wait_state("rns", "connected")
         gateway.wait_state("radio", "open")
@@ -175,7 +176,8 @@ def test_packet_crosses_with_ifac_and_a_wrong_code_is_dropped(tmp_path, stop_all
 
 def test_rns_tcp_client_and_udp_interfaces_through_one_gateway(tmp_path, stop_all):
     """RNS's TCPClientInterface connects to the gateway's TCP server; RNS's
-    UDPInterface talks to its UDP interface; packets cross between them."""
+    UDPInterface talks to its UDP interface; packets cross between them (the
+    gateway bridging: test_transport.py has them routed)."""
     server_port, gateway_udp, peer_udp = (
         free_port(),
         free_port(socket.SOCK_DGRAM),
@@ -190,7 +192,7 @@ def test_rns_tcp_client_and_udp_interfaces_through_one_gateway(tmp_path, stop_al
             "forward": f"127.0.0.1:{peer_udp}",
         },
     ]
-    gateway = Gateway(tmp_path / "gw", interfaces).start()
+    gateway = Gateway(tmp_path / "gw", interfaces, mode="bridge").start()
     stop_all(gateway)
     tcp_peer = RnsPeer(tmp_path / "tcp", server_port, connect=True)
     udp_peer = RnsPeer(tmp_path / "udp", udp=(peer_udp, gateway_udp))
