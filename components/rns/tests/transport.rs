@@ -593,3 +593,20 @@ fn an_interface_that_comes_back_gets_its_paths_back() {
     restarted.tick(T0 + 41.0 + transport::PATHFINDER_E + 10.0);
     assert_eq!(restarted.parked_paths(), 0);
 }
+
+#[test]
+fn a_burst_inside_one_read_is_a_burst() {
+    // the frames of one read reach the transport with the same `now`
+    let mut t = Transport::new(US, 1, Limits::default());
+    let new = t
+        .add_interface(
+            InterfaceConfig { announce_rate: None, ..InterfaceConfig::new(Mode::Full, 10_000_000) },
+            T0,
+        )
+        .unwrap();
+    for n in 1..=10 {
+        t.receive(new, &announce_from(n, 1, 1000), T0 + 1.0);
+    }
+    assert!(t.held_announces(new) > 0, "announces for unknown destinations held");
+    assert!(t.path_count() < 10);
+}

@@ -196,6 +196,7 @@ impl Burst {
 
     /// RNS's `incoming_announce_frequency`: arrivals per second over the
     /// samples kept, dropping the oldest once it is older than the decay.
+    /// (More than the minimum sample in no time at all is infinitely fast.)
     fn frequency(&mut self, now: f64) -> f64 {
         let n = self.arrivals.len();
         if n <= IC_DEQUE_MIN_SAMPLE {
@@ -205,7 +206,10 @@ impl Burst {
         if span > FREQ_DECAY {
             self.arrivals.pop_front();
         }
-        if span <= 0.0 { 0.0 } else { n as f64 / span }
+        // RNS reads its clock per packet, so its samples never coincide; here
+        // the frames of one read share the caller's `now`, and several
+        // arrivals in no time at all are a burst, not silence
+        if span <= 0.0 { f64::INFINITY } else { n as f64 / span }
     }
 }
 
