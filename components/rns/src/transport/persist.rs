@@ -192,7 +192,9 @@ impl Transport {
     }
 
     fn park(&mut self, parked: ParkedPath) {
-        if self.parked.len() >= self.limits.paths {
+        // a quarter of the path table: paths of clients that never come back
+        // (a TCP server's, named after their address) must not crowd memory
+        if self.parked.len() >= (self.limits.paths / 4).max(256) {
             self.parked.pop_front();
         }
         self.parked.push_back(parked);

@@ -137,8 +137,8 @@ impl Default for LimitsConfig {
             memory_mib: 48,
             call_deadline_ms: 1000,
             max_clients: 32,
-            paths: 65_536,
-            links: 16_384,
+            paths: 16_384,
+            links: 4_096,
         }
     }
 }
