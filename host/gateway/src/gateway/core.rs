@@ -74,6 +74,8 @@ const MIN_ANNOUNCE_GAP: Duration = Duration::from_secs(5);
 const TICK: Duration = Duration::from_millis(250);
 /// How often the status endpoint's transport counters are refreshed.
 const STATUS_EVERY: Duration = Duration::from_secs(1);
+/// Bytes of one stream port's queued reads handed to the component in one call at most.
+const GATHER_BYTES: usize = 64 * 1024;
 /// How often a changed path table is saved (and always on shutdown).
 const SAVE_PATHS_EVERY: Duration = Duration::from_secs(60);
 
@@ -132,9 +134,15 @@ pub fn run(
     let mut next_tick = Instant::now() + TICK;
     let mut next_status = Instant::now();
     let mut next_save = Instant::now() + SAVE_PATHS_EVERY;
+    // an event taken from the channel while gathering a port's bytes, handled next
+    let mut held: Option<Event> = None;
     while !shutdown.load(Ordering::Relaxed) {
         let wait = next_announce.min(next_tick).saturating_duration_since(Instant::now()).min(TICK);
-        match events.recv_timeout(wait) {
+        let event = match held.take() {
+            Some(event) => Ok(event),
+            None => events.recv_timeout(wait),
+        };
+        match event {
             Ok(Event::Up { link, peer, outbox, reply }) => {
                 let port = relay.port_up(link, &peer, outbox);
                 let _ = reply.send(port);
@@ -142,7 +150,26 @@ pub fn run(
                 next_announce = next_announce.min(Instant::now() + Duration::from_secs(1));
             }
             Ok(Event::Down { port }) => relay.port_down(port),
-            Ok(Event::Data { port, bytes }) => relay.receive(port, bytes),
+            Ok(Event::Data { port, mut bytes }) => {
+                // Under load a stream port's reads queue up one small packet
+                // each (RNS writes every packet on its own); one component
+                // call for all of them costs far less than one per read.
+                if relay.is_stream(port) {
+                    while bytes.len() < GATHER_BYTES {
+                        match events.try_recv() {
+                            Ok(Event::Data { port: next, bytes: more }) if next == port => {
+                                bytes.extend_from_slice(&more);
+                            }
+                            Ok(other) => {
+                                held = Some(other);
+                                break;
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                }
+                relay.receive(port, bytes);
+            }
             Ok(Event::Idle { port }) => relay.idle(port),
             Ok(Event::Nodes { reply }) => {
                 let _ = reply.send(relay.nodes_json());
@@ -354,6 +381,11 @@ impl Relay<'_> {
         port.outbox.close();
         self.registry.lock().expect("registry").links[port.link].retire(&port.outbox);
         tracing::info!(port = %port.config.name, "port down");
+    }
+
+    /// Whether a port carries a byte stream (TCP, serial), whose reads may be joined.
+    fn is_stream(&self, host_port: HostPort) -> bool {
+        self.ports.get(&host_port).is_some_and(|p| self.settings.links[p.link].kind != Kind::Udp)
     }
 
     fn idle(&mut self, host_port: HostPort) {
